@@ -1,0 +1,133 @@
+"""The REST side of people and profiles: same queries, same services as the pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, viewsets
+
+from halqa.orgs.models import Position
+
+from . import services
+from .choices import Calendar, Grade, Role, Subject, time_zone_choices
+from .models import User
+from .queries import people_visible_to, search_people, with_profile_data
+from .views import directory_filters
+
+
+class SchoolPlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="school.id")
+    name = serializers.CharField(source="school.name")
+    position = serializers.ChoiceField(choices=Position.choices)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+    subjects = serializers.SerializerMethodField()
+    grades = serializers.SerializerMethodField()
+    expertise = serializers.SerializerMethodField()
+    schools = SchoolPlaceSerializer(source="memberships", many=True, read_only=True)
+    is_young_teacher = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "display_name",
+            "roles",
+            "subjects",
+            "grades",
+            "years_experience",
+            "is_young_teacher",
+            "expertise",
+            "bio",
+            "schools",
+        ]
+        read_only_fields = fields
+
+    def get_roles(self, person) -> list[str]:
+        return sorted(r.code for r in person.roles.all())
+
+    def get_subjects(self, person) -> list[str]:
+        return sorted(s.code for s in person.subjects.all())
+
+    def get_grades(self, person) -> list[str]:
+        return sorted(g.code for g in person.grades.all())
+
+    def get_expertise(self, person) -> list[str]:
+        return [t.name for t in person.expertise.all()]
+
+
+class ProfileSerializer(PersonSerializer):
+    """One's own profile: everything on the person card, plus settings, writable."""
+
+    display_name = serializers.CharField(max_length=120)
+    bio = serializers.CharField(max_length=1000, allow_blank=True, required=False)
+    subjects = serializers.ListField(child=serializers.ChoiceField(choices=Subject.choices), required=False, max_length=len(Subject.choices))
+    grades = serializers.ListField(child=serializers.ChoiceField(choices=Grade.choices), required=False, max_length=len(Grade.choices))
+    expertise = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=services.MAX_EXPERTISE_TAGS
+    )
+    years_experience = serializers.IntegerField(min_value=0, max_value=60, allow_null=True, required=False)
+    preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    time_zone = serializers.ChoiceField(choices=time_zone_choices(), required=False)
+    calendar = serializers.ChoiceField(choices=Calendar.choices, required=False)
+    roles = serializers.SerializerMethodField()
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "email", "preferred_language", "time_zone", "calendar"]
+        read_only_fields = ["id", "email", "roles", "schools", "is_young_teacher"]
+
+    def to_representation(self, person):
+        data = super().to_representation(person)
+        data["subjects"] = sorted(s.code for s in person.subjects.all())
+        data["grades"] = sorted(g.code for g in person.grades.all())
+        data["expertise"] = [t.name for t in person.expertise.all()]
+        return data
+
+    def validate_display_name(self, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise serializers.ValidationError(_("Please enter a name."))
+        return value
+
+    def validate_expertise(self, value: list[str]) -> list[str]:
+        return services.parse_expertise(",".join(value))
+
+    def update(self, person, validated_data):
+        return services.update_profile(person, **validated_data)
+
+
+@extend_schema(tags=["people"])
+class MeView(generics.RetrieveUpdateAPIView):
+    """The signed-in person's own profile."""
+
+    serializer_class = ProfileSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return get_object_or_404(with_profile_data(User.objects.all()), pk=self.request.user.pk)
+
+
+@extend_schema(
+    tags=["people"],
+    parameters=[
+        OpenApiParameter("q", str, description="Text in the name or bio"),
+        OpenApiParameter("subject", str, enum=Subject.values),
+        OpenApiParameter("role", str, enum=Role.values),
+        OpenApiParameter("expertise", str, description="Part of an expertise tag"),
+        OpenApiParameter("school", int, description="Id of a school the person belongs to"),
+    ],
+)
+class PeopleViewSet(viewsets.ReadOnlyModelViewSet):
+    """The people directory: only the people the caller may see (others answer 404)."""
+
+    serializer_class = PersonSerializer
+
+    def get_queryset(self):
+        people = people_visible_to(self.request.user)
+        if self.action == "list":
+            people = search_people(people, **directory_filters(self.request.query_params))
+        return with_profile_data(people)

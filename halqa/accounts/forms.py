@@ -1,0 +1,79 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Calendar, Grade, Subject, time_zone_choices
+from .models import User
+from .services import MAX_EXPERTISE_TAGS, parse_expertise
+
+
+class SignupExtraForm(forms.Form):
+    """Fields Halqa adds to allauth's sign-up form."""
+
+    display_name = forms.CharField(
+        label=_("Your name as colleagues will see it"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+
+    def signup(self, request, user):
+        """allauth calls this after creating the user; the adapter already set the name."""
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=120)
+    bio = forms.CharField(
+        label=_("Short bio"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A few sentences about your work, up to 1000 characters."),
+    )
+    subjects = forms.MultipleChoiceField(
+        label=_("Subjects"), choices=Subject.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    grades = forms.MultipleChoiceField(
+        label=_("Grades"), choices=Grade.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    years_experience = forms.IntegerField(
+        label=_("Years of teaching experience"), min_value=0, max_value=60, required=False
+    )
+    expertise = forms.CharField(
+        label=_("Expertise"),
+        max_length=600,
+        required=False,
+        help_text=_("Separate topics with commas, e.g. formative assessment, lesson study."),
+    )
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    calendar = forms.ChoiceField(label=_("Calendar for dates"), choices=Calendar.choices)
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        if "initial" not in kwargs:
+            kwargs["initial"] = {
+                "display_name": user.display_name,
+                "bio": user.bio,
+                "subjects": [s.code for s in user.subjects.all()],
+                "grades": [g.code for g in user.grades.all()],
+                "years_experience": user.years_experience,
+                "expertise": ", ".join(t.name for t in user.expertise.all()),
+                "preferred_language": user.preferred_language,
+                "time_zone": user.time_zone,
+                "calendar": user.calendar,
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean_display_name(self):
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter a name."))
+        return name
+
+    def clean_expertise(self):
+        tags = parse_expertise(self.cleaned_data["expertise"])
+        if len(tags) > MAX_EXPERTISE_TAGS:
+            raise forms.ValidationError(
+                _("Please list at most %(max)d topics.") % {"max": MAX_EXPERTISE_TAGS}
+            )
+        if any(len(tag) > 60 for tag in tags):
+            raise forms.ValidationError(_("Each topic can be at most 60 characters long."))
+        return tags

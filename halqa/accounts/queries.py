@@ -1,0 +1,69 @@
+"""Who can see whom. Every list, profile page, search and API call about people starts here.
+
+Professionals (teachers, experts, coordinators, principals, supervisors, district admins) are
+visible to every signed-in person: that is what the directory is for. Parents and students are
+private: they see themselves, and only the leaders of a school they belong to (principal, deputy)
+and the admins of that school's authority see them. Anyone outside the visible set gets a 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from halqa.orgs.models import LEADING_POSITIONS, Membership
+
+from .choices import PROFESSIONAL_ROLES
+from .models import User
+
+
+def people_visible_to(viewer) -> QuerySet[User]:
+    if not viewer.is_authenticated:
+        return User.objects.none()
+    people = User.objects.filter(is_active=True)
+    if viewer.is_superuser:
+        return people
+    professional = Q(roles__code__in=PROFESSIONAL_ROLES)
+    led_schools = Membership.objects.filter(user=viewer, position__in=LEADING_POSITIONS).values("school_id")
+    in_led_school = Membership.objects.filter(user=OuterRef("pk"), school_id__in=led_schools)
+    in_administered_authority = Membership.objects.filter(
+        user=OuterRef("pk"), school__authority__admins=viewer
+    )
+    visible_ids = User.objects.filter(
+        professional | Q(pk=viewer.pk) | Exists(in_led_school) | Exists(in_administered_authority)
+    ).values("pk")
+    return people.filter(pk__in=visible_ids)
+
+
+def with_profile_data(people: QuerySet[User]) -> QuerySet[User]:
+    """Everything a person card shows, in a fixed number of queries however many people."""
+    return people.prefetch_related(
+        "roles",
+        "subjects",
+        "grades",
+        "expertise",
+        Prefetch("memberships", queryset=Membership.objects.select_related("school")),
+    )
+
+
+def search_people(
+    people: QuerySet[User],
+    *,
+    text: str = "",
+    subject: str = "",
+    expertise: str = "",
+    role: str = "",
+    school: int | None = None,
+) -> QuerySet[User]:
+    if text:
+        people = people.filter(Q(display_name__icontains=text) | Q(bio__icontains=text))
+    if subject:
+        people = people.filter(subjects__code=subject)
+    if expertise:
+        people = people.filter(expertise__name__icontains=expertise)
+    if role:
+        people = people.filter(roles__code=role)
+    if school:
+        people = people.filter(memberships__school_id=school)
+    if subject or expertise or role or school:
+        people = people.distinct()
+    return people

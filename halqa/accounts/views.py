@@ -1,0 +1,107 @@
+"""People: the directory, a person's page, and one's own profile editor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
+
+from halqa.orgs.models import School
+
+from . import services
+from .choices import Role, Subject
+from .forms import ProfileForm
+from .queries import people_visible_to, search_people, with_profile_data
+
+PEOPLE_PER_PAGE = 24
+
+
+def directory_filters(params) -> dict:
+    """The directory's filters from a query string, ignoring values that are not ours."""
+    school = params.get("school", "")
+    return {
+        "text": params.get("q", "").strip()[:100],
+        "subject": params.get("subject", "") if params.get("subject", "") in Subject.values else "",
+        "role": params.get("role", "") if params.get("role", "") in Role.values else "",
+        "expertise": params.get("expertise", "").strip()[:60],
+        "school": int(school) if school.isdigit() and len(school) < 12 else None,
+    }
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    filters = directory_filters(request.GET)
+    found = search_people(people_visible_to(request.user), **filters)
+    page = Paginator(with_profile_data(found), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "subjects": Subject.choices,
+        "roles": Role.choices,
+        "schools": School.objects.only("id", "name"),
+    }
+    template = "accounts/_people_results.html" if request.htmx else "accounts/people.html"
+    return render(request, template, context)
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(with_profile_data(people_visible_to(request.user)), pk=pk)
+    return render(request, "accounts/person.html", {"person": person, "is_self": person.pk == request.user.pk})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return redirect("accounts:person", pk=request.user.pk)
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ProfileForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        services.update_profile(user, **data)
+        messages.success(request, _("Your profile was saved."))
+        response = redirect("accounts:person", pk=user.pk)
+        from django.conf import settings
+
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.preferred_language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+        )
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/profile_edit.html", {"form": form}, status=status)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """Password, two-factor authentication and API token in one place."""
+    from allauth.mfa.models import Authenticator
+
+    has_totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+    token = Token.objects.filter(user=request.user).first()
+    new_token = request.session.pop("halqa_new_api_token", None)
+    return render(request, "accounts/security.html", {"has_totp": has_totp, "token": token, "new_token": new_token})
+
+
+@login_required
+@require_POST
+def api_token(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "revoke":
+        services.revoke_api_token(request.user)
+        messages.success(request, _("Your API token was revoked."))
+    else:
+        token = services.rotate_api_token(request.user)
+        request.session["halqa_new_api_token"] = token.key
+        messages.success(request, _("A new API token was created. Copy it now: it is shown only once."))
+    return redirect("accounts:security")

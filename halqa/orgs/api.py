@@ -1,0 +1,112 @@
+"""The REST side of schools, networks and invitations: same queries and services as the pages."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import services
+from .models import Authority, Invitation, Network, Position, School
+from .queries import networks_visible_to, schools_led_by, schools_visible_to, with_school_detail
+
+
+class AuthoritySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Authority
+        fields = ["id", "name", "region"]
+
+
+class SchoolSerializer(serializers.ModelSerializer):
+    authority = AuthoritySerializer(read_only=True)
+    networks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    staff_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = School
+        fields = ["id", "name", "city", "stage", "description", "website", "authority", "networks", "staff_count"]
+        read_only_fields = ["id", "authority", "networks", "staff_count"]
+
+    def update(self, school, validated_data):
+        return services.update_school(school, actor=self.context["request"].user, **validated_data)
+
+
+class NetworkSerializer(serializers.ModelSerializer):
+    authority = AuthoritySerializer(read_only=True)
+    supervisor = serializers.PrimaryKeyRelatedField(read_only=True)
+    schools = serializers.PrimaryKeyRelatedField(many=True, queryset=School.objects.all(), required=False)
+
+    class Meta:
+        model = Network
+        fields = ["id", "name", "description", "authority", "supervisor", "schools"]
+        read_only_fields = ["id", "authority", "supervisor"]
+
+    def update(self, network, validated_data):
+        return services.update_network(network, actor=self.context["request"].user, **validated_data)
+
+
+class SchoolField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("You cannot invite people to this school."),
+        "incorrect_type": _("A school is given by its number."),
+    }
+
+    def get_queryset(self):
+        return schools_led_by(self.context["request"].user)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    school = SchoolField()
+    position = serializers.ChoiceField(choices=Position.choices)
+    status = serializers.CharField(read_only=True)
+    invited_by = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "school", "position", "message", "status", "invited_by", "created_at", "expires_at", "accepted_at"]
+        read_only_fields = ["id", "status", "invited_by", "created_at", "expires_at", "accepted_at"]
+
+    def create(self, validated_data):
+        invitation, _token = services.invite(actor=self.context["request"].user, **validated_data)
+        return invitation
+
+
+@extend_schema(tags=["organizations"])
+class SchoolViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Schools: every signed-in person may read them; a school's leaders may change it."""
+
+    serializer_class = SchoolSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return with_school_detail(schools_visible_to(self.request.user))
+
+
+@extend_schema(tags=["organizations"])
+class NetworkViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Networks of schools: readable by all signed-in people; changed by their supervisor."""
+
+    serializer_class = NetworkSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return networks_visible_to(self.request.user).prefetch_related("schools")
+
+
+@extend_schema(tags=["organizations"])
+class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Invitations to the schools the caller leads. Creating one emails the invitee."""
+
+    serializer_class = InvitationSerializer
+
+    def get_queryset(self):
+        led = schools_led_by(self.request.user).values("pk")
+        return Invitation.objects.select_related("school").filter(school_id__in=led)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        invitation = services.revoke_invitation(self.get_object(), actor=request.user)
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_200_OK)

@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Network, Position, School
+
+
+class SchoolForm(forms.ModelForm):
+    class Meta:
+        model = School
+        fields = ["name", "city", "stage", "description", "website"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class NetworkForm(forms.ModelForm):
+    class Meta:
+        model = Network
+        fields = ["name", "description", "schools"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "schools": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = School.objects.filter(authority=self.instance.authority_id)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    position = forms.ChoiceField(label=_("Position"), choices=Position.choices, initial=Position.TEACHER)
+    message = forms.CharField(
+        label=_("Personal message (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,74 @@
+"""Read helpers for schools and networks: fixed query counts however much data there is."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from halqa.accounts.choices import PRIVATE_ROLES
+from halqa.accounts.queries import people_visible_to
+
+from .models import LEADING_POSITIONS, Membership, Network, School
+
+STAFF_PREVIEW = 12
+
+
+def schools_visible_to(user) -> QuerySet[School]:
+    if not user.is_authenticated:
+        return School.objects.none()
+    return School.objects.select_related("authority").annotate(
+        staff_count=Count("memberships", filter=~Q(memberships__position__in=PRIVATE_ROLES), distinct=True)
+    )
+
+
+def schools_led_by(user) -> QuerySet[School]:
+    """Schools the person may change and invite people to (the same test as orgs.rules)."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    if user.is_superuser:
+        return School.objects.all()
+    led = Membership.objects.filter(user=user, position__in=LEADING_POSITIONS).values("school_id")
+    return School.objects.filter(Q(pk__in=led) | Q(authority__admins=user)).distinct()
+
+
+def networks_visible_to(user) -> QuerySet[Network]:
+    if not user.is_authenticated:
+        return Network.objects.none()
+    return Network.objects.select_related("authority", "supervisor").annotate(school_count=Count("schools", distinct=True))
+
+
+def school_members(school: School, viewer) -> QuerySet[Membership]:
+    """The school's memberships whose person the viewer may see."""
+    visible = people_visible_to(viewer)
+    return (
+        Membership.objects.filter(school=school, user__in=visible)
+        .select_related("user")
+        .order_by("position", "user__display_name")
+    )
+
+
+def home_summary(user) -> dict:
+    memberships = list(Membership.objects.filter(user=user).select_related("school__authority"))
+    school_ids = [m.school_id for m in memberships]
+    networks = list(
+        Network.objects.filter(Q(schools__in=school_ids) | Q(supervisor=user))
+        .select_related("supervisor")
+        .annotate(school_count=Count("schools", distinct=True))
+        .distinct()
+    )
+    colleagues = (
+        people_visible_to(user)
+        .filter(memberships__school_id__in=school_ids)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("-date_joined")[:6]
+    )
+    return {
+        "memberships": memberships,
+        "networks": networks,
+        "new_colleagues": list(colleagues),
+        "administered": list(user.administered_authorities.all()),
+    }
+
+
+def with_school_detail(schools: QuerySet[School]) -> QuerySet[School]:
+    return schools.prefetch_related(Prefetch("networks", queryset=Network.objects.only("id", "name")))

@@ -1,0 +1,159 @@
+"""Every change to schools, networks, memberships and invitations (pages and API alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from halqa.accounts.models import User
+from halqa.accounts.services import add_roles
+
+from .models import POSITION_ROLE, Invitation, Membership, Network, School, hash_token
+
+SCHOOL_FIELDS = ("name", "city", "stage", "description", "website")
+NETWORK_FIELDS = ("name", "description")
+
+
+@transaction.atomic
+def update_school(school: School, *, actor: User, **fields) -> School:
+    if not actor.has_perm("orgs.change_school", school):
+        raise PermissionDenied(_("Only the school's leaders can change it."))
+    for name, value in fields.items():
+        if name not in SCHOOL_FIELDS:
+            raise TypeError(f"{name} is not a school field")
+        setattr(school, name, value)
+    school.full_clean()
+    school.save(update_fields=list(fields) or None)
+    return school
+
+
+@transaction.atomic
+def update_network(network: Network, *, actor: User, schools: list[School] | None = None, **fields) -> Network:
+    if not actor.has_perm("orgs.change_network", network):
+        raise PermissionDenied(_("Only the network's supervisor can change it."))
+    for name, value in fields.items():
+        if name not in NETWORK_FIELDS:
+            raise TypeError(f"{name} is not a network field")
+        setattr(network, name, value)
+    network.full_clean()
+    network.save()
+    if schools is not None:
+        foreign = [s for s in schools if s.authority_id != network.authority_id]
+        if foreign:
+            raise ValidationError(
+                {"schools": _("%(school)s belongs to another authority.") % {"school": foreign[0].name}}
+            )
+        network.schools.set(schools)
+    return network
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def invite(
+    *, actor: User, school: School, email: str, position: str, message: str = ""
+) -> tuple[Invitation, str]:
+    """Invite `email` to `school`; the email goes out through the task queue after commit.
+
+    Returns the invitation and its token (only its hash is stored).
+    """
+    from .tasks import send_invitation_email
+
+    if not actor.has_perm("orgs.invite_to_school", school):
+        raise PermissionDenied(_("Only the school's leaders can invite people to it."))
+    email = email.strip().lower()
+    if Membership.objects.filter(user__email__iexact=email, school=school, position=position).exists():
+        raise ValidationError(
+            {"email": _("%(email)s is already a member of this school in that position.") % {"email": email}}
+        )
+    open_invitations = Invitation.objects.select_for_update().filter(
+        email__iexact=email, school=school, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    now = timezone.now()
+    if any(inv.expires_at > now for inv in open_invitations):
+        raise ValidationError({"email": _("%(email)s already has an open invitation to this school.") % {"email": email}})
+    open_invitations.update(revoked_at=now)  # expired ones make way for the new one
+    token = new_token()
+    try:
+        invitation = Invitation.objects.create(
+            email=email,
+            school=school,
+            position=position,
+            message=message,
+            language=get_language() or settings.LANGUAGE_CODE,
+            token_hash=hash_token(token),
+            invited_by=actor,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=settings.INVITATION_DAYS_VALID),
+        )
+    except IntegrityError as exc:  # a concurrent request invited the same person a moment ago
+        raise ValidationError({"email": _("%(email)s already has an open invitation to this school.") % {"email": email}}) from exc
+    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk, token))
+    return invitation, token
+
+
+def find_open_invitation(token: str | None) -> Invitation | None:
+    if not token or len(token) > 100:
+        return None
+    return Invitation.objects.pending().select_related("school", "invited_by").filter(token_hash=hash_token(token)).first()
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """Any invitation with this token, open or not, so the page can say why it cannot be used."""
+    if not token or len(token) > 100:
+        return None
+    return Invitation.objects.select_related("school", "invited_by").filter(token_hash=hash_token(token)).first()
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why an invitation cannot be used, as a sentence for the person holding the link."""
+    if invitation is None:
+        return _("This invitation link is not valid. Check that you copied the whole link.")
+    status = invitation.status
+    if status == "accepted":
+        return _("This invitation has already been used. Sign in instead.")
+    if status == "revoked":
+        return _("This invitation was withdrawn. Ask the school for a new one.")
+    if status == "expired":
+        return _("This invitation has expired. Ask the school for a new one.")
+    return None
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    problem = invitation_problem(locked)
+    if problem:
+        raise ValidationError(problem)
+    if locked.email.lower() != user.email.lower():
+        raise ValidationError(
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.") % {"email": locked.email}
+        )
+    membership, _created = Membership.objects.get_or_create(user=user, school=locked.school, position=locked.position)
+    role = POSITION_ROLE.get(locked.position)
+    if role:
+        add_roles(user, [role])
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = user
+    locked.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
+    if not actor.has_perm("orgs.invite_to_school", invitation.school):
+        raise PermissionDenied(_("Only the school's leaders can withdraw its invitations."))
+    if invitation.status != "pending":
+        raise ValidationError(_("Only a pending invitation can be withdrawn."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation

@@ -1,0 +1,177 @@
+"""Schools, networks and invitations: thin views over queries.py and services.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from halqa.accounts.signals import INVITATION_SESSION_KEY
+
+from . import services
+from .forms import InvitationForm, NetworkForm, SchoolForm
+from .models import Invitation
+from .queries import STAFF_PREVIEW, networks_visible_to, school_members, schools_visible_to, with_school_detail
+
+PER_PAGE = 20
+
+
+def add_form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def schools(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    found = schools_visible_to(request.user)
+    if query:
+        found = found.filter(name__icontains=query)
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orgs/schools.html", {"page": page, "query": query})
+
+
+@login_required
+def school(request: HttpRequest, pk: int) -> HttpResponse:
+    school = get_object_or_404(with_school_detail(schools_visible_to(request.user)), pk=pk)
+    members = school_members(school, request.user)
+    context = {
+        "school": school,
+        "members": members[:STAFF_PREVIEW],
+        "member_count": members.count(),
+        "can_change": request.user.has_perm("orgs.change_school", school),
+    }
+    return render(request, "orgs/school.html", context)
+
+
+@login_required
+def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    school = get_object_or_404(schools_visible_to(request.user), pk=pk)
+    if not request.user.has_perm("orgs.change_school", school):
+        raise PermissionDenied(_("Only the school's leaders can change it."))
+    form = SchoolForm(request.POST or None, instance=school)
+    if request.method == "POST" and form.is_valid():
+        services.update_school(school, actor=request.user, **{f: form.cleaned_data[f] for f in services.SCHOOL_FIELDS})
+        messages.success(request, _("The school was saved."))
+        return redirect(school)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "orgs/school_edit.html", {"school": school, "form": form, "cancel_url": school.get_absolute_url()}, status=status
+    )
+
+
+@login_required
+def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
+    school = get_object_or_404(schools_visible_to(request.user), pk=pk)
+    if not request.user.has_perm("orgs.invite_to_school", school):
+        raise PermissionDenied(_("Only the school's leaders can invite people to it."))
+    form = InvitationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                invitation, _token = services.invite(actor=request.user, school=school, **form.cleaned_data)
+            except ValidationError as error:
+                add_form_errors(form, error)
+            else:
+                messages.success(request, _("An invitation is on its way to %(email)s.") % {"email": invitation.email})
+                return redirect("orgs:school_invitations", pk=school.pk)
+        status = 400
+    invitations = Paginator(
+        Invitation.objects.filter(school=school).select_related("invited_by", "accepted_by"), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "orgs/invitations.html", {
+            "school": school,
+            "form": form,
+            "invitations": invitations,
+            "invitation_days": settings.INVITATION_DAYS_VALID,
+        }, status=status
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    school = get_object_or_404(schools_visible_to(request.user), pk=pk)
+    invitation = get_object_or_404(Invitation.objects.select_related("school"), pk=invitation_pk, school=school)
+    try:
+        services.revoke_invitation(invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+    return redirect("orgs:school_invitations", pk=school.pk)
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the emailed link lands: explain the invitation, then sign up or accept."""
+    found = services.invitation_for_token(token)
+    problem = services.invitation_problem(found)
+    if problem:
+        return render(request, "orgs/invitation.html", {"problem": problem}, status=410 if found else 404)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            services.accept_invitation(found, user=request.user)
+        except ValidationError as error:
+            return render(
+                request, "orgs/invitation.html", {"invitation": found, "problem": " ".join(error.messages)}, status=400
+            )
+        messages.success(request, _("Welcome to %(school)s!") % {"school": found.school.name})
+        return redirect(found.school)
+    if not request.user.is_authenticated:
+        request.session[INVITATION_SESSION_KEY] = token
+    from halqa.accounts.models import User
+
+    has_account = User.objects.filter(email__iexact=found.email).exists()
+    return render(request, "orgs/invitation.html", {"invitation": found, "has_account": has_account})
+
+
+@login_required
+def networks(request: HttpRequest) -> HttpResponse:
+    page = Paginator(networks_visible_to(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orgs/networks.html", {"page": page})
+
+
+@login_required
+def network(request: HttpRequest, pk: int) -> HttpResponse:
+    network = get_object_or_404(networks_visible_to(request.user), pk=pk)
+    schools = schools_visible_to(request.user).filter(networks=network)
+    context = {
+        "network": network,
+        "schools": schools,
+        "can_change": request.user.has_perm("orgs.change_network", network),
+    }
+    return render(request, "orgs/network.html", context)
+
+
+@login_required
+def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    network = get_object_or_404(networks_visible_to(request.user), pk=pk)
+    if not request.user.has_perm("orgs.change_network", network):
+        raise PermissionDenied(_("Only the network's supervisor can change it."))
+    form = NetworkForm(request.POST or None, instance=network)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_network(
+                network, actor=request.user, schools=list(data["schools"]), name=data["name"], description=data["description"]
+            )
+        except ValidationError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, _("The network was saved."))
+            return redirect(network)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "orgs/network_edit.html", {"network": network, "form": form, "cancel_url": network.get_absolute_url()}, status=status
+    )
