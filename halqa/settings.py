@@ -31,7 +31,7 @@ HALQA_ENV = os.environ.get("HALQA_ENV", "development")
 PRODUCTION = HALQA_ENV == "production"
 
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
-_DEV_SECRET = "halqa-development-only-secret-key-never-use-in-production-0123456789"
+_DEV_SECRET = "halqa-development-only-secret-key-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION:
     if not SECRET_KEY or SECRET_KEY == _DEV_SECRET:
@@ -124,9 +124,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "halqa_cache"}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "halqa_cache"}}
 
 # --- Task queue ------------------------------------------------------------------------------
 # "database" (default): django-tasks-db, worker `manage.py db_worker`.

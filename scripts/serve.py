@@ -19,8 +19,18 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "127.0.0.1")
     web = [
-        str(BIN / "gunicorn"), "halqa.wsgi", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-        "--access-logfile", "-", "--graceful-timeout", "5",
+        str(BIN / "gunicorn"),
+        "halqa.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
     ]
     if os.environ.get("TASKS_BACKEND") == "redis":
         worker = [sys.executable, "manage.py", "rqworker", "default"]

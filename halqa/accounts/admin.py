@@ -14,7 +14,10 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ["roles", "subjects", "grades", "expertise", "groups", "user_permissions"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["display_name", "bio", "roles", "subjects", "grades", "years_experience", "expertise"]}),
+        (
+            _("Profile"),
+            {"fields": ["display_name", "bio", "roles", "subjects", "grades", "years_experience", "expertise"]},
+        ),
         (_("Preferences"), {"fields": ["preferred_language", "time_zone", "calendar"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
     ]

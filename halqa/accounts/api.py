@@ -65,8 +65,12 @@ class ProfileSerializer(PersonSerializer):
 
     display_name = serializers.CharField(max_length=120)
     bio = serializers.CharField(max_length=1000, allow_blank=True, required=False)
-    subjects = serializers.ListField(child=serializers.ChoiceField(choices=Subject.choices), required=False, max_length=len(Subject.choices))
-    grades = serializers.ListField(child=serializers.ChoiceField(choices=Grade.choices), required=False, max_length=len(Grade.choices))
+    subjects = serializers.ListField(
+        child=serializers.ChoiceField(choices=Subject.choices), required=False, max_length=len(Subject.choices)
+    )
+    grades = serializers.ListField(
+        child=serializers.ChoiceField(choices=Grade.choices), required=False, max_length=len(Grade.choices)
+    )
     expertise = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False, max_length=services.MAX_EXPERTISE_TAGS
     )

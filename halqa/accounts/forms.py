@@ -11,7 +11,9 @@ class SignupExtraForm(forms.Form):
     """Fields Halqa adds to allauth's sign-up form."""
 
     display_name = forms.CharField(
-        label=_("Your name as colleagues will see it"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name as colleagues will see it"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
     def signup(self, request, user):
@@ -71,9 +73,7 @@ class ProfileForm(forms.Form):
     def clean_expertise(self):
         tags = parse_expertise(self.cleaned_data["expertise"])
         if len(tags) > MAX_EXPERTISE_TAGS:
-            raise forms.ValidationError(
-                _("Please list at most %(max)d topics.") % {"max": MAX_EXPERTISE_TAGS}
-            )
+            raise forms.ValidationError(_("Please list at most %(max)d topics.") % {"max": MAX_EXPERTISE_TAGS})
         if any(len(tag) > 60 for tag in tags):
             raise forms.ValidationError(_("Each topic can be at most 60 characters long."))
         return tags

@@ -74,13 +74,13 @@ class ExpertiseTag(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def key_for(name: str) -> str:
-        return " ".join(name.split()).casefold()
-
     def save(self, *args, **kwargs):
         self.key = self.key_for(self.name)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def key_for(name: str) -> str:
+        return " ".join(name.split()).casefold()
 
 
 class UserManager(BaseUserManager["User"]):
@@ -126,9 +126,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     years_experience = models.PositiveSmallIntegerField(
         _("years of teaching experience"), null=True, blank=True, validators=[MaxValueValidator(60)]
     )
-    expertise = models.ManyToManyField(
-        ExpertiseTag, blank=True, related_name="users", verbose_name=_("expertise")
-    )
+    expertise = models.ManyToManyField(ExpertiseTag, blank=True, related_name="users", verbose_name=_("expertise"))
     bio = models.TextField(_("short bio"), max_length=1000, blank=True)
 
     is_active = models.BooleanField(_("active"), default=True)

@@ -25,9 +25,7 @@ def people_visible_to(viewer) -> QuerySet[User]:
     professional = Q(roles__code__in=PROFESSIONAL_ROLES)
     led_schools = Membership.objects.filter(user=viewer, position__in=LEADING_POSITIONS).values("school_id")
     in_led_school = Membership.objects.filter(user=OuterRef("pk"), school_id__in=led_schools)
-    in_administered_authority = Membership.objects.filter(
-        user=OuterRef("pk"), school__authority__admins=viewer
-    )
+    in_administered_authority = Membership.objects.filter(user=OuterRef("pk"), school__authority__admins=viewer)
     visible_ids = User.objects.filter(
         professional | Q(pk=viewer.pk) | Exists(in_led_school) | Exists(in_administered_authority)
     ).values("pk")

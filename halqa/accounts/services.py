@@ -14,7 +14,7 @@ MAX_EXPERTISE_TAGS = 15
 
 
 def parse_expertise(text: str) -> list[str]:
-    """"formative assessment, Lesson study" → distinct, trimmed tag names in the order given."""
+    """ "formative assessment, Lesson study" → distinct, trimmed tag names in the order given."""
     seen: dict[str, str] = {}
     for raw in text.replace("،", ",").split(","):
         name = " ".join(raw.split())

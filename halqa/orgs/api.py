@@ -65,7 +65,18 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "school", "position", "message", "status", "invited_by", "created_at", "expires_at", "accepted_at"]
+        fields = [
+            "id",
+            "email",
+            "school",
+            "position",
+            "message",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
         read_only_fields = ["id", "status", "invited_by", "created_at", "expires_at", "accepted_at"]
 
     def create(self, validated_data):

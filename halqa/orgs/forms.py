@@ -26,5 +26,8 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     position = forms.ChoiceField(label=_("Position"), choices=Position.choices, initial=Position.TEACHER)
     message = forms.CharField(
-        label=_("Personal message (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Personal message (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -38,7 +38,9 @@ class Stage(models.TextChoices):
 
 
 class School(models.Model):
-    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="schools", verbose_name=_("authority"))
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="schools", verbose_name=_("authority")
+    )
     name = models.CharField(_("name"), max_length=200)
     city = models.CharField(_("city"), max_length=120, blank=True)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.ALL)
@@ -61,7 +63,9 @@ class School(models.Model):
 class Network(models.Model):
     """A set of schools working together, led by an educational supervisor (seed 002)."""
 
-    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="networks", verbose_name=_("authority"))
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="networks", verbose_name=_("authority")
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     supervisor = models.ForeignKey(

@@ -33,7 +33,9 @@ def schools_led_by(user) -> QuerySet[School]:
 def networks_visible_to(user) -> QuerySet[Network]:
     if not user.is_authenticated:
         return Network.objects.none()
-    return Network.objects.select_related("authority", "supervisor").annotate(school_count=Count("schools", distinct=True))
+    return Network.objects.select_related("authority", "supervisor").annotate(
+        school_count=Count("schools", distinct=True)
+    )
 
 
 def school_members(school: School, viewer) -> QuerySet[Membership]:
@@ -49,11 +51,11 @@ def school_members(school: School, viewer) -> QuerySet[Membership]:
 def home_summary(user) -> dict:
     memberships = list(Membership.objects.filter(user=user).select_related("school__authority"))
     school_ids = [m.school_id for m in memberships]
+    mine = Network.objects.filter(Q(schools__in=school_ids) | Q(supervisor=user)).values("pk")
     networks = list(
-        Network.objects.filter(Q(schools__in=school_ids) | Q(supervisor=user))
+        Network.objects.filter(pk__in=mine)
         .select_related("supervisor")
         .annotate(school_count=Count("schools", distinct=True))
-        .distinct()
     )
     colleagues = (
         people_visible_to(user)

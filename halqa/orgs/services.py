@@ -59,9 +59,7 @@ def new_token() -> str:
 
 
 @transaction.atomic
-def invite(
-    *, actor: User, school: School, email: str, position: str, message: str = ""
-) -> tuple[Invitation, str]:
+def invite(*, actor: User, school: School, email: str, position: str, message: str = "") -> tuple[Invitation, str]:
     """Invite `email` to `school`; the email goes out through the task queue after commit.
 
     Returns the invitation and its token (only its hash is stored).
@@ -80,7 +78,9 @@ def invite(
     )
     now = timezone.now()
     if any(inv.expires_at > now for inv in open_invitations):
-        raise ValidationError({"email": _("%(email)s already has an open invitation to this school.") % {"email": email}})
+        raise ValidationError(
+            {"email": _("%(email)s already has an open invitation to this school.") % {"email": email}}
+        )
     open_invitations.update(revoked_at=now)  # expired ones make way for the new one
     token = new_token()
     try:
@@ -96,7 +96,9 @@ def invite(
             expires_at=now + dt.timedelta(days=settings.INVITATION_DAYS_VALID),
         )
     except IntegrityError as exc:  # a concurrent request invited the same person a moment ago
-        raise ValidationError({"email": _("%(email)s already has an open invitation to this school.") % {"email": email}}) from exc
+        raise ValidationError(
+            {"email": _("%(email)s already has an open invitation to this school.") % {"email": email}}
+        ) from exc
     transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk, token))
     return invitation, token
 
@@ -104,7 +106,9 @@ def invite(
 def find_open_invitation(token: str | None) -> Invitation | None:
     if not token or len(token) > 100:
         return None
-    return Invitation.objects.pending().select_related("school", "invited_by").filter(token_hash=hash_token(token)).first()
+    return (
+        Invitation.objects.pending().select_related("school", "invited_by").filter(token_hash=hash_token(token)).first()
+    )
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -136,7 +140,8 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
         raise ValidationError(problem)
     if locked.email.lower() != user.email.lower():
         raise ValidationError(
-            _("This invitation was sent to %(email)s. Sign in with that address to accept it.") % {"email": locked.email}
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+            % {"email": locked.email}
         )
     membership, _created = Membership.objects.get_or_create(user=user, school=locked.school, position=locked.position)
     role = POSITION_ROLE.get(locked.position)

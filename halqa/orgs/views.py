@@ -65,7 +65,10 @@ def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(school)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "orgs/school_edit.html", {"school": school, "form": form, "cancel_url": school.get_absolute_url()}, status=status
+        request,
+        "orgs/school_edit.html",
+        {"school": school, "form": form, "cancel_url": school.get_absolute_url()},
+        status=status,
     )
 
 
@@ -90,12 +93,15 @@ def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
         Invitation.objects.filter(school=school).select_related("invited_by", "accepted_by"), PER_PAGE
     ).get_page(request.GET.get("page"))
     return render(
-        request, "orgs/invitations.html", {
+        request,
+        "orgs/invitations.html",
+        {
             "school": school,
             "form": form,
             "invitations": invitations,
             "invitation_days": settings.INVITATION_DAYS_VALID,
-        }, status=status
+        },
+        status=status,
     )
 
 
@@ -164,7 +170,11 @@ def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.update_network(
-                network, actor=request.user, schools=list(data["schools"]), name=data["name"], description=data["description"]
+                network,
+                actor=request.user,
+                schools=list(data["schools"]),
+                name=data["name"],
+                description=data["description"],
             )
         except ValidationError as error:
             add_form_errors(form, error)
@@ -173,5 +183,8 @@ def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(network)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "orgs/network_edit.html", {"network": network, "form": form, "cancel_url": network.get_absolute_url()}, status=status
+        request,
+        "orgs/network_edit.html",
+        {"network": network, "form": form, "cancel_url": network.get_absolute_url()},
+        status=status,
     )

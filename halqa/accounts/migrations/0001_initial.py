@@ -2,98 +2,181 @@
 
 import django.core.validators
 import django.utils.timezone
-import halqa.accounts.models
 from django.db import migrations, models
+
+import halqa.accounts.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExpertiseTag',
+            name="ExpertiseTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('key', models.CharField(editable=False, max_length=60, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                ("key", models.CharField(editable=False, max_length=60, unique=True)),
             ],
             options={
-                'verbose_name': 'expertise tag',
-                'ordering': ['name'],
+                "verbose_name": "expertise tag",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='GradeRow',
+            name="GradeRow",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'grade',
-                'db_table': 'accounts_grade',
-                'ordering': ['code'],
-                'abstract': False,
+                "verbose_name": "grade",
+                "db_table": "accounts_grade",
+                "ordering": ["code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RoleRow',
+            name="RoleRow",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'role',
-                'db_table': 'accounts_role',
-                'ordering': ['code'],
-                'abstract': False,
+                "verbose_name": "role",
+                "db_table": "accounts_role",
+                "ordering": ["code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='SubjectRow',
+            name="SubjectRow",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'subject',
-                'db_table': 'accounts_subject',
-                'ordering': ['code'],
-                'abstract': False,
+                "verbose_name": "subject",
+                "db_table": "accounts_subject",
+                "ordering": ["code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('display_name', models.CharField(max_length=120, verbose_name='display name')),
-                ('preferred_language', models.CharField(choices=[('en', 'English'), ('ar', 'العربية'), ('fa', 'فارسی'), ('ru', 'Русский')], default='en', max_length=8, verbose_name='preferred language')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[halqa.accounts.models.validate_time_zone], verbose_name='time zone')),
-                ('calendar', models.CharField(choices=[('gregorian', 'Gregorian'), ('hijri', 'Hijri (Umm al-Qura)'), ('jalali', 'Jalali (Solar Hijri)')], default='gregorian', max_length=16, verbose_name='calendar for dates')),
-                ('years_experience', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(60)], verbose_name='years of teaching experience')),
-                ('bio', models.TextField(blank=True, max_length=1000, verbose_name='short bio')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('is_staff', models.BooleanField(default=False, verbose_name='site administrator')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('expertise', models.ManyToManyField(blank=True, related_name='users', to='accounts.expertisetag', verbose_name='expertise')),
-                ('grades', models.ManyToManyField(blank=True, related_name='users', to='accounts.graderow', verbose_name='grades')),
-                ('roles', models.ManyToManyField(blank=True, related_name='users', to='accounts.rolerow', verbose_name='roles')),
-                ('subjects', models.ManyToManyField(blank=True, related_name='users', to='accounts.subjectrow', verbose_name='subjects')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email address")),
+                ("display_name", models.CharField(max_length=120, verbose_name="display name")),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ar", "العربية"), ("fa", "فارسی"), ("ru", "Русский")],
+                        default="en",
+                        max_length=8,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC",
+                        max_length=64,
+                        validators=[halqa.accounts.models.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.CharField(
+                        choices=[
+                            ("gregorian", "Gregorian"),
+                            ("hijri", "Hijri (Umm al-Qura)"),
+                            ("jalali", "Jalali (Solar Hijri)"),
+                        ],
+                        default="gregorian",
+                        max_length=16,
+                        verbose_name="calendar for dates",
+                    ),
+                ),
+                (
+                    "years_experience",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(60)],
+                        verbose_name="years of teaching experience",
+                    ),
+                ),
+                ("bio", models.TextField(blank=True, max_length=1000, verbose_name="short bio")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("is_staff", models.BooleanField(default=False, verbose_name="site administrator")),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="joined")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "expertise",
+                    models.ManyToManyField(
+                        blank=True, related_name="users", to="accounts.expertisetag", verbose_name="expertise"
+                    ),
+                ),
+                (
+                    "grades",
+                    models.ManyToManyField(
+                        blank=True, related_name="users", to="accounts.graderow", verbose_name="grades"
+                    ),
+                ),
+                (
+                    "roles",
+                    models.ManyToManyField(
+                        blank=True, related_name="users", to="accounts.rolerow", verbose_name="roles"
+                    ),
+                ),
+                (
+                    "subjects",
+                    models.ManyToManyField(
+                        blank=True, related_name="users", to="accounts.subjectrow", verbose_name="subjects"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['display_name', 'id'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["display_name", "id"],
             },
             managers=[
-                ('objects', halqa.accounts.models.UserManager()),
+                ("objects", halqa.accounts.models.UserManager()),
             ],
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,90 +15,232 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('region', models.CharField(blank=True, max_length=200, verbose_name='region')),
-                ('admins', models.ManyToManyField(blank=True, related_name='administered_authorities', to=settings.AUTH_USER_MODEL, verbose_name='district admins')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("region", models.CharField(blank=True, max_length=200, verbose_name="region")),
+                (
+                    "admins",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="administered_authorities",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="district admins",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'authority',
-                'verbose_name_plural': 'authorities',
-                'ordering': ['name'],
+                "verbose_name": "authority",
+                "verbose_name_plural": "authorities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('city', models.CharField(blank=True, max_length=120, verbose_name='city')),
-                ('stage', models.CharField(choices=[('primary', 'Primary'), ('middle', 'Middle'), ('secondary', 'Secondary'), ('all', 'All stages')], default='all', max_length=16, verbose_name='stage')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='schools', to='orgs.authority', verbose_name='authority')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("city", models.CharField(blank=True, max_length=120, verbose_name="city")),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary"),
+                            ("middle", "Middle"),
+                            ("secondary", "Secondary"),
+                            ("all", "All stages"),
+                        ],
+                        default="all",
+                        max_length=16,
+                        verbose_name="stage",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, max_length=2000, verbose_name="description")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="schools",
+                        to="orgs.authority",
+                        verbose_name="authority",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'school',
-                'verbose_name_plural': 'schools',
-                'ordering': ['name', 'id'],
+                "verbose_name": "school",
+                "verbose_name_plural": "schools",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Network',
+            name="Network",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='networks', to='orgs.authority', verbose_name='authority')),
-                ('supervisor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supervised_networks', to=settings.AUTH_USER_MODEL, verbose_name='supervisor')),
-                ('schools', models.ManyToManyField(blank=True, related_name='networks', to='orgs.school', verbose_name='schools')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, max_length=2000, verbose_name="description")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="networks",
+                        to="orgs.authority",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supervised_networks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="supervisor",
+                    ),
+                ),
+                (
+                    "schools",
+                    models.ManyToManyField(
+                        blank=True, related_name="networks", to="orgs.school", verbose_name="schools"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'network',
-                'verbose_name_plural': 'networks',
-                'ordering': ['name', 'id'],
+                "verbose_name": "network",
+                "verbose_name_plural": "networks",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.CharField(choices=[('teacher', 'Teacher'), ('supervising_teacher', 'Supervising teacher'), ('principal', 'Principal'), ('deputy', 'Deputy principal'), ('coordinator', 'Coordinator'), ('counselor', 'Counselor'), ('staff', 'Staff'), ('parent', 'Parent'), ('student', 'Student')], max_length=32, verbose_name='position')),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='joined')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='orgs.school', verbose_name='school')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[
+                            ("teacher", "Teacher"),
+                            ("supervising_teacher", "Supervising teacher"),
+                            ("principal", "Principal"),
+                            ("deputy", "Deputy principal"),
+                            ("coordinator", "Coordinator"),
+                            ("counselor", "Counselor"),
+                            ("staff", "Staff"),
+                            ("parent", "Parent"),
+                            ("student", "Student"),
+                        ],
+                        max_length=32,
+                        verbose_name="position",
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="joined")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="orgs.school",
+                        verbose_name="school",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'ordering': ['school__name', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'school', 'position'), name='membership_unique_position')],
+                "verbose_name": "membership",
+                "ordering": ["school__name", "position"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "school", "position"), name="membership_unique_position")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('position', models.CharField(choices=[('teacher', 'Teacher'), ('supervising_teacher', 'Supervising teacher'), ('principal', 'Principal'), ('deputy', 'Deputy principal'), ('coordinator', 'Coordinator'), ('counselor', 'Counselor'), ('staff', 'Staff'), ('parent', 'Parent'), ('student', 'Student')], max_length=32, verbose_name='position')),
-                ('message', models.TextField(blank=True, max_length=1000, verbose_name='personal message')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ar', 'العربية'), ('fa', 'فارسی'), ('ru', 'Русский')], default='en', max_length=8, verbose_name='language')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent')),
-                ('expires_at', models.DateTimeField(verbose_name='expires')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sent_invitations', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='orgs.school', verbose_name='school')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254, verbose_name="email address")),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[
+                            ("teacher", "Teacher"),
+                            ("supervising_teacher", "Supervising teacher"),
+                            ("principal", "Principal"),
+                            ("deputy", "Deputy principal"),
+                            ("coordinator", "Coordinator"),
+                            ("counselor", "Counselor"),
+                            ("staff", "Staff"),
+                            ("parent", "Parent"),
+                            ("student", "Student"),
+                        ],
+                        max_length=32,
+                        verbose_name="position",
+                    ),
+                ),
+                ("message", models.TextField(blank=True, max_length=1000, verbose_name="personal message")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ar", "العربية"), ("fa", "فارسی"), ("ru", "Русский")],
+                        default="en",
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent")),
+                ("expires_at", models.DateTimeField(verbose_name="expires")),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="accepted")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sent_invitations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="orgs.school",
+                        verbose_name="school",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), fields=('email', 'school'), name='invitation_one_open_per_email_school')],
+                "verbose_name": "invitation",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("accepted_at__isnull", True), ("revoked_at__isnull", True)),
+                        fields=("email", "school"),
+                        name="invitation_one_open_per_email_school",
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,120 @@
+"""Fixtures shared by the whole suite: people in every role, a real SMTP server, the task worker."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+
+from halqa.accounts.tests.factories import (
+    AuthorityFactory,
+    MembershipFactory,
+    NetworkFactory,
+    SchoolFactory,
+    UserFactory,
+)
+
+
+class MailBox:
+    """aiosmtpd handler that keeps every message the SMTP server receives."""
+
+    def __init__(self):
+        self.messages: list = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message})
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many accounts; a slow hash is a property of production, not of the tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on localhost; Django sends mail to it over the network."""
+    box = MailBox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def run_tasks():
+    """Work off the database task queue the way `manage.py db_worker` does, then return."""
+
+    def run():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
+
+    return run
+
+
+@pytest.fixture
+def world(db):
+    """Two authorities' worth of people: every role, two schools in one authority and one in another.
+
+    Returns a namespace: authority, school, other_school, foreign_school, network, and people by role.
+    """
+    from types import SimpleNamespace
+
+    authority = AuthorityFactory(name="North")
+    foreign_authority = AuthorityFactory(name="South")
+    school = SchoolFactory(authority=authority, name="Al-Farabi School")
+    other_school = SchoolFactory(authority=authority, name="Hafez School")
+    foreign_school = SchoolFactory(authority=foreign_authority, name="School No. 17")
+
+    def person(name, roles, school=None, position=None, **extra):
+        user = UserFactory(display_name=name, roles=roles, **extra)
+        if school is not None:
+            MembershipFactory(user=user, school=school, position=position)
+        return user
+
+    w = SimpleNamespace(authority=authority, school=school, other_school=other_school, foreign_school=foreign_school)
+    w.principal = person("Principal Pia", ["principal"], school, "principal")
+    w.teacher = person("Teacher Tala", ["teacher"], school, "teacher", years_experience=2)
+    w.colleague = person("Colleague Cyrus", ["teacher"], school, "teacher", years_experience=12)
+    w.other_teacher = person("Other Olga", ["teacher"], other_school, "teacher")
+    w.other_principal = person("Other Principal Omid", ["principal"], other_school, "principal")
+    w.foreign_teacher = person("Foreign Fatima", ["teacher"], foreign_school, "teacher")
+    w.foreign_principal = person("Foreign Principal Felix", ["principal"], foreign_school, "principal")
+    w.parent = person("Parent Parisa", ["parent"], school, "parent")
+    w.student = person("Student Sami", ["student"], school, "student")
+    w.other_parent = person("Other Parent Oleg", ["parent"], other_school, "parent")
+    w.expert = person("Expert Eve", ["expert"])
+    w.supervisor = person("Supervisor Saeed", ["supervisor"])
+    w.district_admin = person("District Dina", ["district_admin"])
+    authority.admins.add(w.district_admin)
+    w.network = NetworkFactory(authority=authority, supervisor=w.supervisor, schools=[school, other_school])
+    return w
+
+
+@pytest.fixture
+def login(client):
+    def as_(user):
+        client.force_login(user)
+        return client
+
+    return as_
