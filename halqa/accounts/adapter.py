@@ -2,6 +2,7 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,35 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render now (in the reader's language), deliver through the task queue."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        from halqa.core.tasks import send_email
+
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request), **context},
+        )
+        html = next(
+            (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
+        )
+        if message.content_subtype == "html":
+            html, body = message.body, ""
+        else:
+            body = message.body
+        parts = {
+            "subject": message.subject,
+            "body": body,
+            "to": list(message.to),
+            "html": html,
+            "from_email": message.from_email,
+        }
+        transaction.on_commit(lambda: send_email.enqueue(**parts))
 
     def is_email_verified(self, request, email: str) -> bool:
         invitation = self._invitation()

@@ -1,0 +1,22 @@
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/healthz", "/api/v1/schema/", "/no-such-page/"])
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@override_settings(DEBUG=False)
+def test_not_found_page_is_plain_and_has_no_debug_information(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Traceback" not in response.content.decode()
+    assert "URLconf" not in response.content.decode()

@@ -1,0 +1,47 @@
+"""Production settings: safe by construction, and `check --deploy` has nothing to say."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "HALQA_ENV"}}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_in_production():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={
+            "HALQA_ENV": "production",
+            "SECRET_KEY": "x7#Kp2!vQ9zL@m4Rt8wY1nB6cF3hJ5dG0sA-uE_iO+pX=qZ&rT*yU%wV^bN",
+            "ALLOWED_HOSTS": "halqa.example.org",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"HALQA_ENV": "production"}, "SECRET_KEY"),
+        ({"HALQA_ENV": "production", "SECRET_KEY": "s" * 60, "DEBUG": "1"}, "DEBUG"),
+    ],
+)
+def test_production_refuses_to_start_unsafely(env, message):
+    result = run_manage("check", env_extra=env)
+    assert result.returncode != 0
+    assert message in result.stderr
