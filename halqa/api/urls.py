@@ -6,6 +6,7 @@ from halqa.accounts.api import MeView, PeopleViewSet
 from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
 
 router = DefaultRouter()
+router.include_format_suffixes = False  # one URL per resource: JSON, or the browsable page
 router.register("people", PeopleViewSet, basename="person")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("networks", NetworkViewSet, basename="network")

@@ -30,7 +30,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def save_password(self, create, extracted, **kwargs):
         if create:
+            from allauth.account.models import EmailAddress
+
             self.save()
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
 class AuthorityFactory(factory.django.DjangoModelFactory):

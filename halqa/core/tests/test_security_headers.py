@@ -20,3 +20,24 @@ def test_not_found_page_is_plain_and_has_no_debug_information(client):
     assert response.status_code == 404
     assert "Traceback" not in response.content.decode()
     assert "URLconf" not in response.content.decode()
+
+
+def test_server_error_page_shows_no_stack_trace(client, settings):
+    from django.urls import path
+
+    def explode(request):
+        raise RuntimeError("secret internals")
+
+    import types
+
+    urlconf = types.ModuleType("boom_urls")
+    urlconf.urlpatterns = [path("boom/", explode)]
+    settings.ROOT_URLCONF = urlconf
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong" in body
+    assert "secret internals" not in body
+    assert "Traceback" not in body
