@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -16,6 +20,57 @@ from halqa.accounts.tests.factories import (
     SchoolFactory,
     UserFactory,
 )
+
+
+# --- The authorization gate (halqa/core/testing/authz.py) -------------------------------------
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    recorder = "halqa.core.testing.authz.RouteRecorderMiddleware"
+    if recorder not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, recorder]
+    if not hasattr(config, "workerinput"):  # the controlling process: a fresh folder for this run
+        folder = Path(tempfile.mkdtemp(prefix="halqa-authz-"))
+        os.environ["HALQA_AUTHZ_DIR"] = str(folder)
+        config._halqa_authz_dir = folder
+
+
+def full_run(config) -> bool:
+    """The gate only judges a run of the whole suite, not a file or a -k selection."""
+    if os.environ.get("HALQA_AUTHZ_GATE") == "0":
+        return False
+    return (
+        config.args_source == pytest.Config.ArgsSource.TESTPATHS
+        and not config.option.keyword
+        and not config.option.markexpr
+        and not config.option.lf
+    )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from halqa.core.testing import authz
+
+    config = session.config
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    authz.Recorder.dump(authz.folder_from_env(), worker)
+    if hasattr(config, "workerinput"):
+        return
+    folder = config._halqa_authz_dir
+    covered, missing = authz.verdict(authz.load(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    total = len(covered) + len(missing)
+    if not full_run(config):
+        return
+    reporter.write_sep("-", "authorization gate")
+    lines = [f"authz: {len(covered)} of {total} routes covered"]
+    lines += [f"  missing: {item}" for item in missing]
+    for line in lines:
+        reporter.write_line(line, red=bool(missing), green=not missing)
+    if missing and session.exitstatus == 0:
+        session.exitstatus = 1
 
 
 class MailBox:

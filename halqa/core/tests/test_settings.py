@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_manage(*args, env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "HALQA_ENV"}}
+    unwanted = {"DEBUG", "SECRET_KEY", "HALQA_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unwanted}
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
