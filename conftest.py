@@ -21,7 +21,6 @@ from halqa.accounts.tests.factories import (
     UserFactory,
 )
 
-
 # --- The authorization gate (halqa/core/testing/authz.py) -------------------------------------
 
 
