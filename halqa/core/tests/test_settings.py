@@ -46,3 +46,19 @@ def test_production_refuses_to_start_unsafely(env, message):
     result = run_manage("check", env_extra=env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_production_cookies_are_secure_and_https_is_enforced():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT,"
+        " s.SECURE_HSTS_SECONDS >= 31536000, s.DEBUG)"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        code,
+        env_extra={"HALQA_ENV": "production", "SECRET_KEY": "k" * 20 + "Q7!x" * 10, "ALLOWED_HOSTS": "h.example.org"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True", "True", "False"]
