@@ -128,7 +128,7 @@ else:
 
 # --- Task queue ------------------------------------------------------------------------------
 # "database" (default): django-tasks-db, worker `manage.py db_worker`.
-# "redis": django-tasks-rq on REDIS_URL, worker `manage.py rqworker default`.
+# "redis": django-tasks-rq on REDIS_URL, worker `manage.py rqworker default --job-class django_tasks_rq.backend.Job`.
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 if TASKS_BACKEND == "redis":
     if not REDIS_URL:

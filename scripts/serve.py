@@ -33,7 +33,7 @@ def main() -> int:
         "5",
     ]
     if os.environ.get("TASKS_BACKEND") == "redis":
-        worker = [sys.executable, "manage.py", "rqworker", "default"]
+        worker = [sys.executable, "manage.py", "rqworker", "default", "--job-class", "django_tasks_rq.backend.Job"]
     else:
         worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "*"]
     processes = [subprocess.Popen(web, cwd=ROOT), subprocess.Popen(worker, cwd=ROOT)]
