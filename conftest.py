@@ -72,6 +72,28 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Figures the gates report from the workers (through each report's user_properties)."""
+    reports = [
+        report
+        for key in ("passed", "failed", "error")
+        for report in terminalreporter.stats.get(key, [])
+        if getattr(report, "when", "") == "call"
+    ]
+    pages = violations = 0
+    languages = set()
+    for report in reports:
+        props = dict(getattr(report, "user_properties", []) or [])
+        if "a11y_pages" in props:
+            pages += props["a11y_pages"]
+            violations += props["a11y_violations"]
+            languages.add(props["a11y_language"])
+    if any("tests/browser/" in report.nodeid for report in reports):
+        terminalreporter.write_line(f"Browser screenshots: {Path(__file__).parent / 'test-artifacts' / 'screenshots'}")
+    if languages:
+        terminalreporter.write_line(f"a11y: {pages} pages checked in {len(languages)} languages, {violations} violations")
+
+
 class MailBox:
     """aiosmtpd handler that keeps every message the SMTP server receives."""
 
@@ -117,8 +139,13 @@ def smtp_server(settings):
 
 
 @pytest.fixture
-def run_tasks():
-    """Work off the database task queue the way `manage.py db_worker` does, then return."""
+def run_tasks(monkeypatch):
+    """Work off the database task queue the way `manage.py db_worker` does, then return.
+
+    The real worker recycles database connections between tasks; inside a test that would close
+    the connection holding the test's transaction (PostgreSQL notices), so here it keeps it.
+    """
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
 
     def run():
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "halqa.core",
     "halqa.accounts",
     "halqa.orgs",
+    "halqa.discussions",
+    "halqa.communities",
     "halqa.api",
 ]
 
@@ -226,6 +228,17 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+# --- Uploads ---------------------------------------------------------------------------------
+# A file on a discussion post may be this large (checked by halqa.discussions.uploads). Files
+# never count against DATA_UPLOAD_MAX_MEMORY_SIZE, which only caps the rest of a request body
+# (form fields, JSON); uploads above FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file
+# instead of being held in memory. The web server in front must accept a request of about
+# 5 × DISCUSSION_MAX_ATTACHMENT_BYTES.
+DISCUSSION_MAX_ATTACHMENT_BYTES = int(os.environ.get("DISCUSSION_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB of fields: a 10,000-character post is far below
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20  # more than a post takes (5), so the form can say which file is one too many
+
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -253,6 +266,21 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # API clients send JSON; the form parsers DRF also enables serve the browsable API's HTML forms.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Choice sets that share a field name ("format", "status") get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "CommunityFormatEnum": "halqa.communities.models.Format",
+        "ActivityFormatEnum": "halqa.communities.models.ActivityFormat",
+        "ActivityStatusEnum": "halqa.communities.models.ActivityStatus",
+        "MembershipStatusEnum": "halqa.communities.models.Status",
+        "DecisionStatusEnum": "halqa.communities.models.DecisionStatus",
+    },
+    # The default hook (shared enum components) plus the error answers every operation can give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "halqa.api.schema.document_error_responses",
+    ],
 }
 
 # --- Security --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from halqa.communities import views as communities_views
 from halqa.core import views as core_views
 
 urlpatterns = [
@@ -10,6 +11,12 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("halqa.accounts.urls")),
     path("", include("halqa.orgs.urls")),
+    path("communities/", include("halqa.communities.urls")),
+    path("discussions/", include("halqa.discussions.urls")),
+    path("verify/", communities_views.verify, name="verify"),
+    path("verify/<str:code>/", communities_views.verify, name="verify_code"),
     path("api/v1/", include("halqa.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "halqa.api.errors.page_not_found"

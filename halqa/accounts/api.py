@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, viewsets
 
 from halqa.orgs.models import Position
@@ -60,19 +60,42 @@ class PersonSerializer(serializers.ModelSerializer):
         return [t.name for t in person.expertise.all()]
 
 
+class RelatedCodesField(serializers.ListField):
+    """Written as a list of strings; read from a many-to-many, one attribute of each row.
+
+    `sort` orders the output (codes); without it the rows keep their model's ordering (tags).
+    """
+
+    def __init__(self, *, attribute: str = "code", sort: bool = True, **kwargs):
+        self.attribute = attribute
+        self.sort = sort
+        super().__init__(**kwargs)
+
+    def to_representation(self, data):
+        if hasattr(data, "all"):
+            data = [getattr(row, self.attribute) for row in data.all()]
+            if self.sort:
+                data = sorted(data)
+        return super().to_representation(data)
+
+
 class ProfileSerializer(PersonSerializer):
     """One's own profile: everything on the person card, plus settings, writable."""
 
     display_name = serializers.CharField(max_length=120)
     bio = serializers.CharField(max_length=1000, allow_blank=True, required=False)
-    subjects = serializers.ListField(
+    subjects = RelatedCodesField(
         child=serializers.ChoiceField(choices=Subject.choices), required=False, max_length=len(Subject.choices)
     )
-    grades = serializers.ListField(
+    grades = RelatedCodesField(
         child=serializers.ChoiceField(choices=Grade.choices), required=False, max_length=len(Grade.choices)
     )
-    expertise = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, max_length=services.MAX_EXPERTISE_TAGS
+    expertise = RelatedCodesField(
+        attribute="name",
+        sort=False,
+        child=serializers.CharField(max_length=60),
+        required=False,
+        max_length=services.MAX_EXPERTISE_TAGS,
     )
     years_experience = serializers.IntegerField(min_value=0, max_value=60, allow_null=True, required=False)
     preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
@@ -84,13 +107,6 @@ class ProfileSerializer(PersonSerializer):
         fields = [*PersonSerializer.Meta.fields, "email", "preferred_language", "time_zone", "calendar"]
         read_only_fields = ["id", "email", "roles", "schools", "is_young_teacher"]
 
-    def to_representation(self, person):
-        data = super().to_representation(person)
-        data["subjects"] = sorted(s.code for s in person.subjects.all())
-        data["grades"] = sorted(g.code for g in person.grades.all())
-        data["expertise"] = [t.name for t in person.expertise.all()]
-        return data
-
     def validate_display_name(self, value: str) -> str:
         value = " ".join(value.split())
         if not value:
@@ -98,7 +114,7 @@ class ProfileSerializer(PersonSerializer):
         return value
 
     def validate_expertise(self, value: list[str]) -> list[str]:
-        return services.parse_expertise(",".join(value))
+        return services.clean_expertise(",".join(value))
 
     def update(self, person, validated_data):
         return services.update_profile(person, **validated_data)
@@ -115,15 +131,20 @@ class MeView(generics.RetrieveUpdateAPIView):
         return get_object_or_404(with_profile_data(User.objects.all()), pk=self.request.user.pk)
 
 
-@extend_schema(
-    tags=["people"],
-    parameters=[
-        OpenApiParameter("q", str, description="Text in the name or bio"),
-        OpenApiParameter("subject", str, enum=Subject.values),
-        OpenApiParameter("role", str, enum=Role.values),
-        OpenApiParameter("expertise", str, description="Part of an expertise tag"),
-        OpenApiParameter("school", int, description="Id of a school the person belongs to"),
-    ],
+@extend_schema(tags=["people"])
+@extend_schema_view(
+    # The directory's filters; a single person is found by id alone.
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Text in the name or bio"),
+            OpenApiParameter("subject", str, enum=Subject.values),
+            OpenApiParameter("role", str, enum=Role.values),
+            OpenApiParameter("expertise", str, description="Part of an expertise tag"),
+            OpenApiParameter("school", int, description="Id of a school the person belongs to"),
+        ]
+    ),
+    # Typed here: the queryset depends on who asks, so the schema generator cannot derive it.
+    retrieve=extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]),
 )
 class PeopleViewSet(viewsets.ReadOnlyModelViewSet):
     """The people directory: only the people the caller may see (others answer 404)."""
@@ -134,4 +155,4 @@ class PeopleViewSet(viewsets.ReadOnlyModelViewSet):
         people = people_visible_to(self.request.user)
         if self.action == "list":
             people = search_people(people, **directory_filters(self.request.query_params))
-        return with_profile_data(people)
+        return with_profile_data(people, self.request.user)

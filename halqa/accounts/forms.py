@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import Calendar, Grade, Subject, time_zone_choices
 from .models import User
-from .services import MAX_EXPERTISE_TAGS, parse_expertise
+from .services import MAX_EXPERTISE_TAGS, MAX_TAG_LENGTH, clean_expertise
 
 
 class SignupExtraForm(forms.Form):
@@ -40,7 +40,8 @@ class ProfileForm(forms.Form):
     )
     expertise = forms.CharField(
         label=_("Expertise"),
-        max_length=600,
+        # room for the longest list clean_expertise accepts, with ", " between topics
+        max_length=MAX_EXPERTISE_TAGS * (MAX_TAG_LENGTH + 2),
         required=False,
         help_text=_("Separate topics with commas, e.g. formative assessment, lesson study."),
     )
@@ -71,9 +72,4 @@ class ProfileForm(forms.Form):
         return name
 
     def clean_expertise(self):
-        tags = parse_expertise(self.cleaned_data["expertise"])
-        if len(tags) > MAX_EXPERTISE_TAGS:
-            raise forms.ValidationError(_("Please list at most %(max)d topics.") % {"max": MAX_EXPERTISE_TAGS})
-        if any(len(tag) > 60 for tag in tags):
-            raise forms.ValidationError(_("Each topic can be at most 60 characters long."))
-        return tags
+        return clean_expertise(self.cleaned_data["expertise"])

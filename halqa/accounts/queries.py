@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from halqa.orgs.models import LEADING_POSITIONS, Membership
 
-from .choices import PROFESSIONAL_ROLES
-from .models import User
+from .choices import PRIVATE_ROLES, PROFESSIONAL_ROLES
+from .models import RoleRow, User
 
 
 def people_visible_to(viewer) -> QuerySet[User]:
@@ -32,14 +32,40 @@ def people_visible_to(viewer) -> QuerySet[User]:
     return people.filter(pk__in=visible_ids)
 
 
-def with_profile_data(people: QuerySet[User]) -> QuerySet[User]:
-    """Everything a person card shows, in a fixed number of queries however many people."""
+def memberships_visible_to(viewer) -> QuerySet[Membership]:
+    """School memberships the viewer may see: positions as staff are public; being a parent or a
+    student somewhere is seen only by the person, that school's leaders and its authority's admins."""
+    memberships = Membership.objects.select_related("school")
+    if viewer.is_superuser:
+        return memberships
+    led_schools = Membership.objects.filter(user=viewer, position__in=LEADING_POSITIONS).values("school_id")
+    administered = viewer.administered_authorities.values("pk")
+    return memberships.filter(
+        ~Q(position__in=PRIVATE_ROLES)
+        | Q(user=viewer)
+        | Q(school_id__in=led_schools)
+        | Q(school__authority_id__in=administered)
+    )
+
+
+def with_profile_data(people: QuerySet[User], viewer=None) -> QuerySet[User]:
+    """Everything a person card shows, in a fixed number of queries however many people.
+
+    With a `viewer`, private facts (being a parent or a student) are left out unless the viewer may
+    know them; without one (the person's own profile), everything is there.
+    """
+    if viewer is None or viewer.is_superuser:
+        roles = RoleRow.objects.all()
+        memberships = Membership.objects.select_related("school")
+    else:
+        roles = RoleRow.objects.exclude(code__in=PRIVATE_ROLES)
+        memberships = memberships_visible_to(viewer)
     return people.prefetch_related(
-        "roles",
+        Prefetch("roles", queryset=roles),
         "subjects",
         "grades",
         "expertise",
-        Prefetch("memberships", queryset=Membership.objects.select_related("school")),
+        Prefetch("memberships", queryset=memberships),
     )
 
 

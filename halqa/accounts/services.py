@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from .models import ExpertiseTag, GradeRow, RoleRow, SubjectRow, User
 
 PROFILE_FIELDS = ("display_name", "preferred_language", "time_zone", "calendar", "years_experience", "bio")
 MAX_EXPERTISE_TAGS = 15
+MAX_TAG_LENGTH = 60
 
 
 def parse_expertise(text: str) -> list[str]:
@@ -21,6 +24,20 @@ def parse_expertise(text: str) -> list[str]:
         if name and name.casefold() not in seen:
             seen[name.casefold()] = name
     return list(seen.values())
+
+
+def clean_expertise(text: str) -> list[str]:
+    """Tag names from what a person typed, refused when too many or too long.
+
+    The page and the API both come through here, so a list element holding commas cannot
+    smuggle in more topics than the limit.
+    """
+    tags = parse_expertise(text)
+    if len(tags) > MAX_EXPERTISE_TAGS:
+        raise ValidationError(_("Please list at most %(max)d topics.") % {"max": MAX_EXPERTISE_TAGS})
+    if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+        raise ValidationError(_("Each topic can be at most 60 characters long."))
+    return tags
 
 
 def _expertise_tags(names: Iterable[str]) -> list[ExpertiseTag]:

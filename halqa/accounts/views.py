@@ -21,15 +21,21 @@ from .queries import people_visible_to, search_people, with_profile_data
 PEOPLE_PER_PAGE = 24
 
 
+def search_text(params, name: str, max_length: int) -> str:
+    """A free-text parameter, trimmed; NUL characters dropped (PostgreSQL refuses them in queries)."""
+    return params.get(name, "").replace("\x00", "").strip()[:max_length]
+
+
 def directory_filters(params) -> dict:
     """The directory's filters from a query string, ignoring values that are not ours."""
     school = params.get("school", "")
     return {
-        "text": params.get("q", "").strip()[:100],
+        "text": search_text(params, "q", 100),
         "subject": params.get("subject", "") if params.get("subject", "") in Subject.values else "",
         "role": params.get("role", "") if params.get("role", "") in Role.values else "",
-        "expertise": params.get("expertise", "").strip()[:60],
-        "school": int(school) if school.isdigit() and len(school) < 12 else None,
+        "expertise": search_text(params, "expertise", 60),
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        "school": int(school) if school.isdecimal() and len(school) < 12 else None,
     }
 
 
@@ -37,7 +43,7 @@ def directory_filters(params) -> dict:
 def people(request: HttpRequest) -> HttpResponse:
     filters = directory_filters(request.GET)
     found = search_people(people_visible_to(request.user), **filters)
-    page = Paginator(with_profile_data(found), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(with_profile_data(found, request.user), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "filters": filters,
@@ -51,7 +57,9 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(with_profile_data(people_visible_to(request.user)), pk=pk)
+    person = get_object_or_404(
+        with_profile_data(people_visible_to(request.user), None if pk == request.user.pk else request.user), pk=pk
+    )
     return render(request, "accounts/person.html", {"person": person, "is_self": person.pk == request.user.pk})
 
 

@@ -3,6 +3,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from halqa.accounts.api import MeView, PeopleViewSet
+from halqa.communities.api import (
+    ActivityViewSet,
+    CommunityViewSet,
+    DecisionViewSet,
+    GoalViewSet,
+    MemberViewSet,
+    VerifyDecisionView,
+)
+from halqa.discussions.api import PostViewSet, ThreadViewSet
 from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
 
 router = DefaultRouter()
@@ -11,10 +20,19 @@ router.register("people", PeopleViewSet, basename="person")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("networks", NetworkViewSet, basename="network")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("communities", CommunityViewSet, basename="community")
+COMMUNITY = r"communities/(?P<community_pk>[0-9]+)"
+router.register(f"{COMMUNITY}/goals", GoalViewSet, basename="community-goal")
+router.register(f"{COMMUNITY}/members", MemberViewSet, basename="community-member")
+router.register(f"{COMMUNITY}/activities", ActivityViewSet, basename="community-activity")
+router.register(f"{COMMUNITY}/decisions", DecisionViewSet, basename="community-decision")
+router.register("threads", ThreadViewSet, basename="thread")
+router.register("posts", PostViewSet, basename="post")
 
 app_name = "api"
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("verify/<str:code>/", VerifyDecisionView.as_view(), name="verify-decision"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -84,12 +84,29 @@ class InvitationSerializer(serializers.ModelSerializer):
         return invitation
 
 
+class MayChange(permissions.IsAuthenticated):
+    """Reading is for every signed-in person; changing needs the view's rules permission on the object.
+
+    Checked before the input is validated, so someone who may not change an object hears "no"
+    whatever they send; the service checks again, for callers other than the API.
+    """
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS or request.user.has_perm(view.change_permission, obj):
+            return True
+        self.message = view.change_denied_message
+        return False
+
+
 @extend_schema(tags=["organizations"])
 class SchoolViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Schools: every signed-in person may read them; a school's leaders may change it."""
 
     serializer_class = SchoolSerializer
     http_method_names = ["get", "patch", "head", "options"]
+    permission_classes = [MayChange]
+    change_permission = "orgs.change_school"
+    change_denied_message = _("Only the school's leaders can change it.")
 
     def get_queryset(self):
         return with_school_detail(schools_visible_to(self.request.user))
@@ -101,6 +118,9 @@ class NetworkViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = NetworkSerializer
     http_method_names = ["get", "patch", "head", "options"]
+    permission_classes = [MayChange]
+    change_permission = "orgs.change_network"
+    change_denied_message = _("Only the network's supervisor can change it.")
 
     def get_queryset(self):
         return networks_visible_to(self.request.user).prefetch_related("schools")

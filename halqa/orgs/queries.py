@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from halqa.accounts.choices import PRIVATE_ROLES
-from halqa.accounts.queries import people_visible_to
+from halqa.accounts.queries import memberships_visible_to, people_visible_to
 
 from .models import LEADING_POSITIONS, Membership, Network, School
 
@@ -15,8 +15,11 @@ STAFF_PREVIEW = 12
 def schools_visible_to(user) -> QuerySet[School]:
     if not user.is_authenticated:
         return School.objects.none()
-    return School.objects.select_related("authority").annotate(
-        staff_count=Count("memberships", filter=~Q(memberships__position__in=PRIVATE_ROLES), distinct=True)
+    # Meta.ordering does not apply to aggregating queries; pages need a stable order.
+    return (
+        School.objects.select_related("authority")
+        .annotate(staff_count=Count("memberships", filter=~Q(memberships__position__in=PRIVATE_ROLES), distinct=True))
+        .order_by(*School._meta.ordering)
     )
 
 
@@ -33,8 +36,10 @@ def schools_led_by(user) -> QuerySet[School]:
 def networks_visible_to(user) -> QuerySet[Network]:
     if not user.is_authenticated:
         return Network.objects.none()
-    return Network.objects.select_related("authority", "supervisor").annotate(
-        school_count=Count("schools", distinct=True)
+    return (
+        Network.objects.select_related("authority", "supervisor")
+        .annotate(school_count=Count("schools", distinct=True))
+        .order_by(*Network._meta.ordering)
     )
 
 
@@ -42,7 +47,8 @@ def school_members(school: School, viewer) -> QuerySet[Membership]:
     """The school's memberships whose person the viewer may see."""
     visible = people_visible_to(viewer)
     return (
-        Membership.objects.filter(school=school, user__in=visible)
+        memberships_visible_to(viewer)
+        .filter(school=school, user__in=visible)
         .select_related("user")
         .order_by("position", "user__display_name")
     )
@@ -56,6 +62,7 @@ def home_summary(user) -> dict:
         Network.objects.filter(pk__in=mine)
         .select_related("supervisor")
         .annotate(school_count=Count("schools", distinct=True))
+        .order_by(*Network._meta.ordering)
     )
     colleagues = (
         people_visible_to(user)
@@ -64,7 +71,11 @@ def home_summary(user) -> dict:
         .distinct()
         .order_by("-date_joined")[:6]
     )
+    from halqa.communities.queries import my_communities, my_invitations
+
     return {
+        "communities": list(my_communities(user)),
+        "community_invitations": list(my_invitations(user)),
         "memberships": memberships,
         "networks": networks,
         "new_colleagues": list(colleagues),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from halqa.accounts.signals import INVITATION_SESSION_KEY
+from halqa.accounts.views import search_text
 
 from . import services
 from .forms import InvitationForm, NetworkForm, SchoolForm
@@ -32,7 +33,7 @@ def add_form_errors(form, error: ValidationError) -> None:
 
 @login_required
 def schools(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET, "q", 100)
     found = schools_visible_to(request.user)
     if query:
         found = found.filter(name__icontains=query)

@@ -518,9 +518,13 @@ class Command(BaseCommand):
             defaults={"description": NETWORK["description"], "supervisor": people["supervisor@halqa.test"]},
         )
         network.schools.add(*schools.values())
+        from halqa.communities import demo as communities_demo
+
+        new_communities = communities_demo.load(people, schools, network)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(people)} people ({created} new), {len(schools)} schools, 1 network."
+                f"Demo data ready: {len(people)} people ({created} new), {len(schools)} schools, 1 network, "
+                f"{len(communities_demo.COMMUNITIES)} communities ({new_communities} new)."
             )
         )
         self.print_logins()

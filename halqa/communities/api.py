@@ -1,0 +1,1045 @@
+"""The REST side of communities: the same queries, rules and services as the pages.
+
+Every lookup starts from `communities_visible_to(user)`, so a community the caller may not know
+exists answers 404. What the caller may do inside it comes from `rules.permissions_for`; every
+change goes through `services`. A write the caller may not make is refused (403) before its input
+is read, so the answer to "may I?" does not depend on what was sent.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import SimpleNamespace
+
+from django.core.exceptions import PermissionDenied
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+
+from halqa.accounts.models import User
+from halqa.accounts.queries import people_visible_to
+from halqa.orgs.models import Network, School
+
+from . import queries, rules, services
+from .models import (
+    Activity,
+    ActivityFormat,
+    ActivityStatus,
+    Cadence,
+    CharterRevision,
+    Community,
+    Decision,
+    DecisionStatus,
+    Format,
+    Goal,
+    GoalUpdate,
+    Membership,
+    Role,
+    Status,
+    Visibility,
+)
+
+# Text that must say something: not empty, not only spaces (the schema says so too). DRF's own
+# sentence, already translated.
+SAYS_SOMETHING = RegexValidator(r"\S", serializers.CharField.default_error_messages["blank"])
+
+# Refusals before the input is read; the same sentences the services use.
+ONLY_FACILITATORS_CHANGE_COMMUNITY = _("Only facilitators can change the community.")
+ONLY_FACILITATORS_EDIT_CHARTER = _("Only facilitators can edit the charter.")
+CANNOT_ASK_TO_JOIN = _("You cannot ask to join this community.")
+NOT_STAFF_OF_SCHOOL = _("Only the staff of a school can create a community in it.")
+NOT_SUPERVISOR_OF_NETWORK = _("Only the network's supervisor can create a network-wide community.")
+PROGRAM_REFUSAL = _("Only facilitators can change the work program.")
+
+
+def text(max_length: int, **kwargs) -> serializers.CharField:
+    """A required line of text."""
+    return serializers.CharField(max_length=max_length, validators=[SAYS_SOMETHING], **kwargs)
+
+
+def optional_text(max_length: int, **kwargs) -> serializers.CharField:
+    kwargs.setdefault("required", False)
+    return serializers.CharField(max_length=max_length, allow_blank=True, **kwargs)
+
+
+# --- Small shared pieces --------------------------------------------------------------------
+
+
+class PlaceSerializer(serializers.Serializer):
+    """The community's home: a school or a network."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+def my_membership(community: Community) -> Membership | None:
+    mine = getattr(community, "my_membership", None)
+    return mine[0] if mine else None
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(Role.values), "nullable": True, "description": "Your role here, if you have one."}
+)
+class MyRoleField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, community):
+        mine = my_membership(community)
+        return mine.role if mine else None
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": list(Status.values),
+        "nullable": True,
+        "description": "Where you stand: invited, asked to join, member, or gone; null if never.",
+    }
+)
+class MyStatusField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, community):
+        mine = my_membership(community)
+        return mine.status if mine else None
+
+
+# --- Communities ------------------------------------------------------------------------------
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    """A community as the list shows it."""
+
+    school = PlaceSerializer(read_only=True, allow_null=True)
+    network = PlaceSerializer(read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True)
+    my_role = MyRoleField()
+    my_status = MyStatusField()
+
+    class Meta:
+        model = Community
+        fields = [
+            "id",
+            "name",
+            "topic",
+            "format",
+            "visibility",
+            "cadence",
+            "cadence_note",
+            "school",
+            "network",
+            "member_count",
+            "my_role",
+            "my_status",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CharterSerializer(serializers.Serializer):
+    """The current charter; every field is null while the community has none."""
+
+    mission = serializers.CharField(allow_null=True)
+    vision = serializers.CharField(allow_null=True)
+    values = serializers.CharField(allow_null=True)
+    norms = serializers.CharField(allow_null=True, help_text="One working agreement per line.")
+    norm_list = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    note = serializers.CharField(allow_null=True)
+    edited_by = PersonRefSerializer(allow_null=True)
+    edited_at = serializers.DateTimeField(allow_null=True)
+
+
+NO_CHARTER = SimpleNamespace(
+    mission=None, vision=None, values=None, norms=None, norm_list=None, note=None, edited_by=None, edited_at=None
+)
+
+
+class CharterRevisionSerializer(serializers.ModelSerializer):
+    edited_by = PersonRefSerializer(allow_null=True)
+
+    class Meta:
+        model = CharterRevision
+        fields = ["id", "mission", "vision", "values", "norms", "note", "edited_by", "edited_at"]
+        read_only_fields = fields
+
+
+class CharterWriteSerializer(serializers.Serializer):
+    """A new version of the charter. PUT gives all four texts; PATCH only those that change."""
+
+    mission = optional_text(2000, required=True)
+    vision = optional_text(2000, required=True)
+    values = optional_text(2000, required=True)
+    norms = optional_text(4000, required=True, help_text="One working agreement per line.")
+    note = optional_text(300, help_text="What changed, for the history.")
+
+
+class CharterInputSerializer(serializers.Serializer):
+    """The first charter, given when the community is created."""
+
+    mission = optional_text(2000)
+    vision = optional_text(2000)
+    values = optional_text(2000)
+    norms = optional_text(4000, help_text="One working agreement per line.")
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """A member as the member list shows them: never an email address."""
+
+    person = serializers.IntegerField(source="user_id", read_only=True)
+    display_name = serializers.CharField(source="user.display_name", read_only=True)
+    subjects = serializers.SerializerMethodField()
+    expertise = serializers.SerializerMethodField()
+    is_young_teacher = serializers.BooleanField(source="user.is_young_teacher", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "person",
+            "display_name",
+            "role",
+            "activity",
+            "joined_at",
+            "subjects",
+            "expertise",
+            "is_young_teacher",
+        ]
+        read_only_fields = fields
+
+    def get_subjects(self, membership) -> list[str]:
+        return sorted(s.code for s in membership.user.subjects.all())
+
+    def get_expertise(self, membership) -> list[str]:
+        return [t.name for t in membership.user.expertise.all()]
+
+
+class MembershipSerializer(MemberSerializer):
+    """A place in the community with where it stands: invited, asked to join, member, gone."""
+
+    invited_by = PersonRefSerializer(allow_null=True, read_only=True)
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "status", "message", "invited_by", "created_at"]
+        read_only_fields = fields
+
+
+class GoalUpdateSerializer(serializers.ModelSerializer):
+    by = PersonRefSerializer(allow_null=True)
+
+    class Meta:
+        model = GoalUpdate
+        fields = ["id", "progress", "note", "by", "at"]
+        read_only_fields = fields
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    title = text(300)
+    target = text(300, help_text="e.g. 80% of grade 8 students pass the common assessment")
+    measure = text(300)
+
+    class Meta:
+        model = Goal
+        fields = ["id", "title", "target", "measure", "due_date", "progress", "created_at"]
+        read_only_fields = ["id", "progress", "created_at"]
+
+    def create(self, validated_data):
+        return services.add_goal(self.context["community"], actor=self.context["request"].user, **validated_data)
+
+    def update(self, goal, validated_data):
+        return services.update_goal(goal, actor=self.context["request"].user, **validated_data)
+
+
+class GoalDetailSerializer(GoalSerializer):
+    """A goal with its progress history, newest first."""
+
+    updates = GoalUpdateSerializer(many=True, read_only=True)
+
+    class Meta(GoalSerializer.Meta):
+        fields = [*GoalSerializer.Meta.fields, "updates"]
+        read_only_fields = [*GoalSerializer.Meta.read_only_fields, "updates"]
+
+
+class ProgressSerializer(serializers.Serializer):
+    progress = serializers.IntegerField(min_value=0, max_value=100, help_text="Per cent of the target reached.")
+    note = optional_text(500)
+
+
+class ResponsibleField(serializers.PrimaryKeyRelatedField):
+    """Someone who takes care of an activity: an active member of the community."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": _("The responsible person must be a member of the community."),
+    }
+
+    def get_queryset(self):
+        community = self.context["community"]
+        return User.objects.filter(
+            community_memberships__community=community, community_memberships__status=Status.ACTIVE
+        )
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    title = text(200)
+    format = serializers.ChoiceField(choices=ActivityFormat.choices, required=False)
+    status = serializers.ChoiceField(choices=ActivityStatus.choices, required=False)
+    responsible = ResponsibleField(allow_null=True, required=False)
+    responsible_name = serializers.CharField(source="responsible.display_name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Activity
+        fields = ["id", "title", "format", "starts_on", "ends_on", "responsible", "responsible_name", "status", "notes"]
+        read_only_fields = ["id", "responsible_name"]
+
+    def create(self, validated_data):
+        return services.add_activity(self.context["community"], actor=self.context["request"].user, **validated_data)
+
+    def update(self, activity, validated_data):
+        return services.update_activity(activity, actor=self.context["request"].user, **validated_data)
+
+
+class DecisionMemberSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    """The official decision. Only a draft's number, topic, goals and period can be changed; the
+    members and roles are taken from the community, and the signature is the signer's alone."""
+
+    number = optional_text(40)
+    topic = text(300)
+    goals_text = text(4000)
+    members = DecisionMemberSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(choices=DecisionStatus.choices, read_only=True)
+    drafted_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    signed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    superseded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "number",
+            "topic",
+            "goals_text",
+            "period_start",
+            "period_end",
+            "members",
+            "status",
+            "drafted_by",
+            "created_at",
+            "signed_by",
+            "signed_by_name",
+            "signed_by_title",
+            "signed_at",
+            "verification_code",
+            "supersedes",
+            "superseded_by",
+        ]
+        read_only_fields = [
+            "id",
+            "members",
+            "status",
+            "drafted_by",
+            "created_at",
+            "signed_by",
+            "signed_by_name",
+            "signed_by_title",
+            "signed_at",
+            "verification_code",
+            "supersedes",
+            "superseded_by",
+        ]
+
+    def get_superseded_by(self, decision) -> int | None:
+        newer = getattr(decision, "superseded_by", None)
+        return newer.pk if newer else None
+
+    def create(self, validated_data):
+        return services.draft_decision(self.context["community"], actor=self.context["request"].user, **validated_data)
+
+    def update(self, decision, validated_data):
+        return services.update_decision(decision, actor=self.context["request"].user, **validated_data)
+
+
+class CommunityDetailSerializer(CommunitySerializer):
+    """A community with what the caller may see of it, and what they may do.
+
+    `members`, `goals`, `program` and `decisions` are left out when the caller may not see them
+    (a guest sees the charter and the work program, not the member list)."""
+
+    permissions = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(rules.ACTION_LABELS)),
+        read_only=True,
+        help_text="Everything you may do here (see docs/permissions.md).",
+    )
+    charter = CharterSerializer(read_only=True)
+    # Not read-only, so that the schema marks them optional; this serializer only ever writes out.
+    members = MemberSerializer(many=True, required=False, source="shown_members")
+    goals = GoalSerializer(many=True, required=False, source="shown_goals")
+    program = ActivitySerializer(many=True, required=False, source="shown_program")
+    decisions = DecisionSerializer(many=True, required=False, source="shown_decisions")
+
+    SHOWN_WITH = {
+        "members": rules.VIEW_MEMBERS,
+        "goals": rules.VIEW_GOALS,
+        "program": rules.VIEW_PROGRAM,
+        "decisions": rules.VIEW_DECISIONS,
+    }
+
+    class Meta(CommunitySerializer.Meta):
+        fields = [
+            *CommunitySerializer.Meta.fields,
+            "updated_at",
+            "permissions",
+            "charter",
+            "members",
+            "goals",
+            "program",
+            "decisions",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, community):
+        data = super().to_representation(community)
+        for name, needed in self.SHOWN_WITH.items():
+            if needed not in community.permissions:
+                data.pop(name, None)
+        return data
+
+
+class CommunityCreateSerializer(serializers.Serializer):
+    """A new community, in one school or in one network. Its creator becomes its facilitator."""
+
+    name = text(200)
+    topic = text(300)
+    format = serializers.ChoiceField(choices=Format.choices, required=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    cadence = serializers.ChoiceField(choices=Cadence.choices, required=False)
+    cadence_note = optional_text(200)
+    school = serializers.IntegerField(required=False, allow_null=True, help_text="Id of the school it lives in.")
+    network = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of the network it spans (instead of a school)."
+    )
+    charter = CharterInputSerializer(required=False)
+
+    def create(self, validated_data):
+        school_id = validated_data.pop("school", None)
+        network_id = validated_data.pop("network", None)
+        school = network = None
+        if school_id is not None:
+            school = School.objects.filter(pk=school_id).first()
+            if school is None:
+                raise PermissionDenied(NOT_STAFF_OF_SCHOOL)
+        if network_id is not None:
+            network = Network.objects.filter(pk=network_id).first()
+            if network is None:
+                raise PermissionDenied(NOT_SUPERVISOR_OF_NETWORK)
+        return services.create_community(
+            actor=self.context["request"].user, school=school, network=network, **validated_data
+        )
+
+
+def _create_variant(name: str, home: str, help_text: str) -> type[serializers.Serializer]:
+    """The create request as the schema shows it: exactly one of `school` and `network`."""
+    fields = {
+        field_name: field
+        for field_name, field in CommunityCreateSerializer().get_fields().items()
+        if field_name not in ("school", "network")
+    }
+    fields[home] = serializers.IntegerField(help_text=help_text)
+    return type(name, (serializers.Serializer,), fields)
+
+
+CommunityCreateRequest = PolymorphicProxySerializer(
+    component_name="CommunityCreate",
+    serializers=[
+        _create_variant("CommunityInSchool", "school", "Id of the school it lives in."),
+        _create_variant("CommunityInNetwork", "network", "Id of the network it spans."),
+    ],
+    resource_type_field_name=None,
+)
+
+
+class CommunityUpdateSerializer(serializers.Serializer):
+    name = text(200, required=False)
+    topic = text(300, required=False)
+    format = serializers.ChoiceField(choices=Format.choices, required=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    cadence = serializers.ChoiceField(choices=Cadence.choices, required=False)
+    cadence_note = optional_text(200)
+
+
+class CommunityFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Text in the name or the topic."
+    )
+    format = serializers.ChoiceField(choices=Format.choices, required=False, allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A NUL character is dropped from the search text rather than refused (no name contains one).
+        q = self.fields["q"]
+        q.validators = [v for v in q.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def validate_q(self, value: str) -> str:
+        return value.replace("\x00", "")
+
+
+class JoinSerializer(serializers.Serializer):
+    message = optional_text(500, help_text="A word to the facilitators.")
+
+
+class AnswerInvitationSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    activity = optional_text(300, help_text="What you take on, e.g. I prepare the data for our common assessment.")
+
+
+class MyMembershipSerializer(serializers.Serializer):
+    activity = optional_text(300, help_text="What you take on.")
+    role = serializers.ChoiceField(
+        choices=Role.choices, required=False, help_text="Members may move between member, expert and observer."
+    )
+
+
+class InviteSerializer(serializers.Serializer):
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(),
+        error_messages={"does_not_exist": _("You cannot invite this person.")},
+        help_text="Id of the person, from the people directory.",
+    )
+    role = serializers.ChoiceField(choices=Role.choices, required=False, default=Role.MEMBER)
+    message = optional_text(500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["person"].queryset = people_visible_to(request.user)
+
+
+class RoleChangeSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class AcceptSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="Keep the asked role if left out.")
+
+
+class VerifiedMemberSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    role_label = serializers.SerializerMethodField()
+
+    def get_role_label(self, member) -> str:
+        return str(Role(member["role"]).label) if member.get("role") in Role.values else ""
+
+
+class DecisionVerificationSerializer(serializers.Serializer):
+    """What anyone holding a printed decision may check: that it is real, and still in force."""
+
+    verification_code = serializers.CharField()
+    number = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in (DecisionStatus.SIGNED, DecisionStatus.SUPERSEDED)],
+        help_text="Signed and in force, or superseded by a newer decision.",
+    )
+    community = serializers.CharField(source="community.name")
+    school = serializers.CharField(source="community.school.name", allow_null=True, default=None)
+    network = serializers.CharField(source="community.network.name", allow_null=True, default=None)
+    topic = serializers.CharField()
+    goals_text = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    members = VerifiedMemberSerializer(many=True)
+    signed_by_name = serializers.CharField()
+    signed_by_title = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+    superseded_by = serializers.SerializerMethodField()
+
+    def get_superseded_by(self, decision) -> str | None:
+        """The verification code of the decision that replaced this one."""
+        newer = getattr(decision, "superseded_by", None)
+        return newer.verification_code if newer else None
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class FormatIsAFilter(DefaultContentNegotiation):
+    """On the community list `?format=` filters by the community's format; it does not pick a
+    renderer (the Accept header does that)."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
+def refuse_unless(allowed: frozenset[str], needed: str, message=None) -> None:
+    if needed not in allowed:
+        raise PermissionDenied(message) if message else PermissionDenied
+
+
+COMMUNITY_PK = OpenApiParameter("community_pk", int, OpenApiParameter.PATH, description="Id of the community.")
+
+
+class CommunitySchema(AutoSchema):
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body and self.view.action == "create":
+            body["required"] = True  # one of two shapes (in a school, in a network): never empty
+        return body
+
+
+@extend_schema(tags=["communities"])
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[CommunityFilterSerializer],
+        responses={
+            200: CommunitySerializer(many=True),
+            400: OpenApiResponse(
+                response={"$ref": "#/components/schemas/ValidationError"}, description="A filter is not valid."
+            ),
+        },
+        summary="Communities you may see",
+    ),
+    create=extend_schema(request=CommunityCreateRequest, responses={201: CommunityDetailSerializer}),
+    retrieve=extend_schema(responses=CommunityDetailSerializer),
+    partial_update=extend_schema(request=CommunityUpdateSerializer, responses=CommunityDetailSerializer),
+)
+class CommunityViewSet(viewsets.GenericViewSet):
+    """Professional learning communities: only those the caller may know exist (others answer 404)."""
+
+    serializer_class = CommunitySerializer
+    schema = CommunitySchema()
+    content_negotiation_class = FormatIsAFilter
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            filters = CommunityFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            return queries.community_list(
+                user, text=filters.validated_data.get("q", ""), format=filters.validated_data.get("format", "")
+            )
+        return queries.with_counts(queries.communities_visible_to(user)).prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(user=user) if user.is_authenticated else Membership.objects.none(),
+                to_attr="my_membership",
+            )
+        )
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(CommunitySerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.detail_data(self.get_object()))
+
+    def create(self, request):
+        serializer = CommunityCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        community = serializer.save()
+        return Response(self.detail_data(self.get_queryset().get(pk=community.pk)), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        community = self.get_object()
+        refuse_unless(self.allowed(community), rules.EDIT_CHARTER, ONLY_FACILITATORS_CHANGE_COMMUNITY)
+        serializer = CommunityUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_community(community, actor=request.user, **serializer.validated_data)
+        return Response(self.detail_data(self.get_object()))
+
+    def allowed(self, community: Community) -> frozenset[str]:
+        return rules.permissions_for(self.request.user, community, membership=my_membership(community))
+
+    def detail_data(self, community: Community) -> dict:
+        """The detail answer: a fixed number of queries however many members, goals and decisions."""
+        user = self.request.user
+        mine = my_membership(community)
+        allowed = rules.permissions_for(user, community, membership=mine)
+        community.permissions = sorted(allowed)
+        community.charter = queries.current_charter(community) or NO_CHARTER
+        # Only what the caller may see is loaded; the serializer leaves the rest out.
+        community.shown_members = community.shown_goals = community.shown_program = community.shown_decisions = []
+        if rules.VIEW_MEMBERS in allowed:
+            managing = rules.MANAGE_MEMBERS in allowed  # guests are listed only for those who manage
+            community.shown_members = list(queries.active_members(community, with_guests=managing))
+        if rules.VIEW_GOALS in allowed:
+            community.shown_goals = list(queries.goals(community))
+        if rules.VIEW_PROGRAM in allowed:
+            community.shown_program = list(queries.program(community))
+        if rules.VIEW_DECISIONS in allowed:
+            community.shown_decisions = list(decisions_of(community))
+        return CommunityDetailSerializer(community, context=self.get_serializer_context()).data
+
+    # --- The charter --------------------------------------------------------------------------
+
+    @extend_schema(methods=["GET"], responses=CharterSerializer, summary="The current charter")
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        request=CharterWriteSerializer,
+        responses=CharterSerializer,
+        summary="Save a new version of the charter",
+    )
+    @action(detail=True, methods=["get", "put", "patch"])
+    def charter(self, request, pk=None):
+        community = self.get_object()
+        allowed = self.allowed(community)
+        refuse_unless(allowed, rules.VIEW)
+        if request.method == "GET":
+            return Response(CharterSerializer(queries.current_charter(community) or NO_CHARTER).data)
+        refuse_unless(allowed, rules.EDIT_CHARTER, ONLY_FACILITATORS_EDIT_CHARTER)
+        serializer = CharterWriteSerializer(data=request.data, partial=request.method == "PATCH")
+        serializer.is_valid(raise_exception=True)
+        services.update_charter(community, actor=request.user, **serializer.validated_data)
+        return Response(CharterSerializer(queries.current_charter(community)).data)
+
+    @extend_schema(responses=CharterRevisionSerializer(many=True), summary="Earlier versions of the charter")
+    @action(detail=True, methods=["get"], url_path="charter/history", url_name="charter-history")
+    def charter_history(self, request, pk=None):
+        community = self.get_object()
+        refuse_unless(self.allowed(community), rules.VIEW)
+        page = self.paginate_queryset(community.charter_revisions.select_related("edited_by"))
+        return self.get_paginated_response(CharterRevisionSerializer(page, many=True).data)
+
+    # --- One's own place in the community -----------------------------------------------------
+
+    @extend_schema(request=JoinSerializer, responses={201: MembershipSerializer}, summary="Ask to join")
+    @action(detail=True, methods=["post"])
+    def join(self, request, pk=None):
+        community = self.get_object()
+        refuse_unless(self.allowed(community), rules.REQUEST_TO_JOIN, CANNOT_ASK_TO_JOIN)
+        serializer = JoinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.request_to_join(community, actor=request.user, **serializer.validated_data)
+        return Response(membership_data(membership), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=MembershipSerializer, summary="Leave the community")
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        membership = services.leave(self.get_object(), actor=request.user)
+        return Response(membership_data(membership))
+
+    @extend_schema(request=AnswerInvitationSerializer, responses=MembershipSerializer, summary="Answer your invitation")
+    @action(detail=True, methods=["post"], url_path="answer-invitation", url_name="answer-invitation")
+    def answer_invitation(self, request, pk=None):
+        community = self.get_object()
+        serializer = AnswerInvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = my_membership(community)
+        if invitation is None:
+            raise serializers.ValidationError({"non_field_errors": [_("You have no invitation to this community.")]})
+        membership = services.answer_invitation(invitation, actor=request.user, **serializer.validated_data)
+        return Response(membership_data(membership))
+
+    @extend_schema(request=MyMembershipSerializer, responses=MembershipSerializer, summary="Your activity and role")
+    @action(detail=True, methods=["patch"])
+    def me(self, request, pk=None):
+        community = self.get_object()
+        serializer = MyMembershipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        mine = my_membership(community)
+        activity = serializer.validated_data.get("activity", mine.activity if mine else "")
+        membership = services.set_activity(
+            community, actor=request.user, activity=activity, role=serializer.validated_data.get("role")
+        )
+        return Response(membership_data(membership))
+
+
+# What a member's line shows of the person (subjects, expertise, whether a young teacher).
+PERSON_CARD = ("user__subjects", "user__expertise", "user__roles")
+
+
+def membership_data(membership: Membership) -> dict:
+    membership = (
+        Membership.objects.select_related("user", "invited_by").prefetch_related(*PERSON_CARD).get(pk=membership.pk)
+    )
+    return MembershipSerializer(membership).data
+
+
+def decisions_of(community: Community):
+    return community.decisions.select_related("superseded_by")
+
+
+class InCommunity(permissions.IsAuthenticated):
+    """Signed in, the community visible (else 404), and the rules allow what the view does (else 403)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        needed, message = view.needed()
+        if needed in view.allowed:
+            return True
+        if message:
+            self.message = message
+        return False
+
+
+class CommunityPartViewSet(viewsets.GenericViewSet):
+    """Base for what lives inside a community: goals, members, the work program, decisions."""
+
+    permission_classes = [InCommunity]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    read_action = rules.VIEW
+    # view action → (rules action, the refusal's sentence)
+    write_rules: dict[str, tuple[str, object]] = {}
+
+    @cached_property
+    def community(self) -> Community:
+        return get_object_or_404(queries.communities_visible_to(self.request.user), pk=self.kwargs["community_pk"])
+
+    @cached_property
+    def allowed(self) -> frozenset[str]:
+        return rules.permissions_for(self.request.user, self.community)
+
+    def needed(self) -> tuple[str, object]:
+        return self.write_rules.get(self.action, (self.read_action, None))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False) and "community_pk" in self.kwargs:
+            context["community"] = self.community
+        return context
+
+    def fake(self) -> bool:
+        return getattr(self, "swagger_fake_view", False)
+
+
+PART_SCHEMA = extend_schema(tags=["communities"], parameters=[COMMUNITY_PK])
+
+
+@PART_SCHEMA
+class GoalViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    CommunityPartViewSet,
+):
+    """The community's shared, measurable goals."""
+
+    serializer_class = GoalSerializer
+    read_action = rules.VIEW_GOALS
+    write_rules = {
+        "create": (rules.MANAGE_GOALS, _("Only facilitators can add goals.")),
+        "partial_update": (rules.MANAGE_GOALS, _("Only facilitators can change goals.")),
+        "destroy": (rules.MANAGE_GOALS, _("Only facilitators can remove goals.")),
+        "progress": (rules.UPDATE_PROGRESS, _("Only members can update a goal's progress.")),
+    }
+
+    def get_queryset(self):
+        if self.fake():
+            return Goal.objects.none()
+        goals = queries.goals(self.community)
+        if self.action != "list":
+            goals = goals.prefetch_related(Prefetch("updates", queryset=GoalUpdate.objects.select_related("by")))
+        return goals
+
+    def get_serializer_class(self):
+        return GoalSerializer if self.action == "list" else GoalDetailSerializer
+
+    def perform_destroy(self, goal):
+        services.delete_goal(goal, actor=self.request.user)
+
+    @extend_schema(request=ProgressSerializer, responses=GoalDetailSerializer, summary="Record progress")
+    @action(detail=True, methods=["post"])
+    def progress(self, request, community_pk=None, pk=None):
+        goal = self.get_object()
+        serializer = ProgressSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.record_progress(goal, actor=request.user, **serializer.validated_data)
+        return Response(GoalDetailSerializer(self.get_object()).data)
+
+
+@PART_SCHEMA
+@extend_schema_view(
+    create=extend_schema(request=InviteSerializer, responses={201: MembershipSerializer}, summary="Invite someone"),
+    partial_update=extend_schema(request=RoleChangeSerializer, responses=MembershipSerializer, summary="Change a role"),
+    destroy=extend_schema(summary="Remove someone, or take back an invitation"),
+)
+class MemberViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    CommunityPartViewSet,
+):
+    """Members of the community. Invitations and requests to join are for those who manage members."""
+
+    serializer_class = MemberSerializer
+    read_action = rules.VIEW_MEMBERS
+    write_rules = {
+        "pending": (rules.MANAGE_MEMBERS, None),
+        "create": (rules.MANAGE_MEMBERS, _("Only facilitators can invite people.")),
+        "partial_update": (rules.MANAGE_MEMBERS, _("Only facilitators can change roles.")),
+        "destroy": (rules.MANAGE_MEMBERS, _("Only facilitators can remove members.")),
+        "accept": (rules.MANAGE_MEMBERS, _("Only facilitators can accept members.")),
+        "decline": (rules.MANAGE_MEMBERS, _("Only facilitators can answer requests.")),
+    }
+
+    def get_queryset(self):
+        if self.fake():
+            return Membership.objects.none()
+        if self.action == "list":
+            return queries.active_members(self.community, with_guests=rules.MANAGE_MEMBERS in self.allowed)
+        if self.action == "pending":
+            return queries.pending_members(self.community).prefetch_related(*PERSON_CARD)
+        statuses = [Status.ACTIVE]
+        if rules.MANAGE_MEMBERS in self.allowed:
+            statuses += [Status.INVITED, Status.REQUESTED]
+        return (
+            Membership.objects.filter(community=self.community, status__in=statuses)
+            .select_related("user", "invited_by")
+            .prefetch_related(*PERSON_CARD)
+        )
+
+    def get_serializer_class(self):
+        return MemberSerializer if self.action in ("list", "retrieve") else MembershipSerializer
+
+    @extend_schema(responses=MembershipSerializer(many=True), summary="Invitations and requests to join")
+    @action(detail=False, methods=["get"])
+    def pending(self, request, community_pk=None):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+
+    def create(self, request, community_pk=None):
+        serializer = InviteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        membership = services.invite_member(self.community, actor=request.user, **serializer.validated_data)
+        return Response(membership_data(membership), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, community_pk=None, pk=None):
+        membership = self.get_object()
+        serializer = RoleChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.change_role(membership, actor=request.user, role=serializer.validated_data["role"])
+        return Response(membership_data(membership))
+
+    def destroy(self, request, community_pk=None, pk=None):
+        services.remove_member(self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=AcceptSerializer, responses=MembershipSerializer, summary="Accept a request to join")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, community_pk=None, pk=None):
+        membership = self.get_object()
+        serializer = AcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.accept_request(membership, actor=request.user, role=serializer.validated_data.get("role"))
+        return Response(membership_data(membership))
+
+    @extend_schema(request=None, responses=MembershipSerializer, summary="Decline a request to join")
+    @action(detail=True, methods=["post"])
+    def decline(self, request, community_pk=None, pk=None):
+        membership = services.decline_request(self.get_object(), actor=request.user)
+        return Response(membership_data(membership))
+
+
+@PART_SCHEMA
+class ActivityViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    CommunityPartViewSet,
+):
+    """The work program: what the community does, when, and who takes care of it."""
+
+    serializer_class = ActivitySerializer
+    read_action = rules.VIEW_PROGRAM
+    write_rules = {
+        "create": (rules.MANAGE_PROGRAM, PROGRAM_REFUSAL),
+        "partial_update": (rules.MANAGE_PROGRAM, PROGRAM_REFUSAL),
+        "destroy": (rules.MANAGE_PROGRAM, PROGRAM_REFUSAL),
+    }
+
+    def get_queryset(self):
+        if self.fake():
+            return Activity.objects.none()
+        return queries.program(self.community)
+
+    def perform_destroy(self, activity):
+        services.delete_activity(activity, actor=self.request.user)
+
+
+@PART_SCHEMA
+@extend_schema_view(destroy=extend_schema(summary="Delete a draft"))
+class DecisionViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    CommunityPartViewSet,
+):
+    """Official decisions that assign the team: drafted by facilitators or leaders, signed by the
+    school's principal (or the network's supervisor), unchangeable once signed."""
+
+    serializer_class = DecisionSerializer
+    read_action = rules.VIEW_DECISIONS
+    write_rules = {
+        "create": (rules.DRAFT_DECISION, _("Only facilitators and school leaders can draft a decision.")),
+        "partial_update": (rules.DRAFT_DECISION, _("Only facilitators and school leaders can edit a draft.")),
+        "destroy": (rules.DRAFT_DECISION, _("Only facilitators and school leaders can delete a draft.")),
+    }
+
+    def get_queryset(self):
+        if self.fake():
+            return Decision.objects.none()
+        return decisions_of(self.community)
+
+    def perform_destroy(self, decision):
+        services.delete_draft(decision, actor=self.request.user)
+
+    @extend_schema(request=None, responses=DecisionSerializer, summary="Sign the decision")
+    @action(detail=True, methods=["post"])
+    def sign(self, request, community_pk=None, pk=None):
+        decision = services.sign_decision(self.get_object(), actor=request.user)
+        return Response(DecisionSerializer(decisions_of(self.community).get(pk=decision.pk)).data)
+
+
+@extend_schema(
+    tags=["communities"],
+    responses={
+        200: DecisionVerificationSerializer,
+        404: OpenApiResponse(description="No signed decision has this code."),
+    },
+    summary="Check a signed decision by its verification code",
+)
+class VerifyDecisionView(generics.RetrieveAPIView):
+    """Public: anyone holding a printed decision may check it, without an account."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = DecisionVerificationSerializer
+
+    def get_object(self):
+        decision = services.find_signed_decision(self.kwargs["code"])
+        if decision is None:
+            raise Http404
+        return decision

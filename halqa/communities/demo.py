@@ -1,0 +1,230 @@
+"""Demo communities for `manage.py load_demo`: several formats across three schools and the network,
+with charters, goals, work programs, a signed decision. Idempotent like the rest of the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from . import services
+from .models import Activity, CharterRevision, Community, Decision, DecisionStatus, Goal, Membership, Status
+
+D = dt.timedelta
+
+COMMUNITIES = [
+    {
+        "home": ("school", "farabi"),
+        "name": "مجتمع تعلم الرياضيات",
+        "topic": "رفع إتقان طلاب الصف العاشر في الجبر عبر التقويم البنائي المشترك",
+        "format": "subject_plc",
+        "visibility": "school",
+        "cadence": "biweekly",
+        "cadence_note": "الثلاثاء بعد الحصة السادسة",
+        "facilitator": "nora@halqa.test",
+        "members": [
+            ("teacher@halqa.test", "member", "أجرب بطاقات الخروج في صفي وأشارك النتائج"),
+            ("omar@halqa.test", "member", "أربط مسائل الجبر بالتجارب الفيزيائية"),
+            ("huda@halqa.test", "observer", ""),
+            ("expert@halqa.test", "expert", "Lesson study coaching"),
+            ("parent.farabi@halqa.test", "guest", ""),
+        ],
+        "charter": {
+            "mission": "نتعلم معاً لنحسّن تعلم طلابنا في الرياضيات، بالاعتماد على بيانات تقويم مشتركة.",
+            "vision": "كل طالب في الصف العاشر يتقن أساسيات الجبر ويثق بقدرته على حل المسائل.",
+            "values": "التركيز على تعلم الطلاب، المسؤولية الجماعية، الانفتاح على التجربة والخطأ.",
+            "norms": "نبدأ وننتهي في الوقت المحدد\nنستند إلى أدلة من أعمال الطلاب\nنشارك الإخفاقات كما نشارك النجاحات\nكل عضو يختار دوراً في كل دورة",
+        },
+        "goals": [
+            (
+                "رفع نسبة الإتقان في اختبار الجبر المشترك",
+                "80٪ من طلاب الصف العاشر",
+                "الاختبار المشترك في نهاية الفصل",
+                120,
+                35,
+            ),
+            ("ملاحظة صفية متبادلة لكل عضو", "ملاحظتان لكل معلم", "سجل الملاحظات", 90, 50),
+        ],
+        "program": [
+            ("تحليل نتائج الاختبار التشخيصي", "assessment", -20, "done"),
+            ("ورشة: بطاقات الخروج", "workshop", 5, "planned"),
+            ("ملاحظة الأقران: درس المعادلات", "observation", 14, "planned"),
+        ],
+        "sign": "principal.farabi@halqa.test",
+    },
+    {
+        "home": ("school", "hafez"),
+        "name": "گروه درس‌پژوهی ریاضی",
+        "topic": "طراحی مشترک درس کسرها برای پایه هفتم با چرخه درس‌پژوهی",
+        "format": "action_research",
+        "visibility": "school",
+        "cadence": "monthly",
+        "cadence_note": "",
+        "facilitator": "reza@halqa.test",
+        "members": [
+            ("zahra@halqa.test", "member", "ثبت شواهد یادگیری دانش‌آموزان"),
+            ("amir@halqa.test", "member", ""),
+            ("fatemeh@halqa.test", "observer", ""),
+            ("expert.assessment@halqa.test", "expert", "طراحی سنجش مشترک"),
+        ],
+        "charter": {
+            "mission": "با اقدام‌پژوهی جمعی، بدفهمی‌های دانش‌آموزان در کسرها را پیدا و برطرف می‌کنیم.",
+            "vision": "کلاس‌هایی که در آن هر دانش‌آموز دلیل پاسخ خود را توضیح می‌دهد.",
+            "values": "یادگیری دانش‌آموز در مرکز، گفتگوی مبتنی بر داده، مسئولیت مشترک.",
+            "norms": "هر جلسه با شواهد کار دانش‌آموزان شروع می‌شود\nنقد درس است نه معلم",
+        },
+        "goals": [
+            ("کاهش بدفهمی جمع کسرها", "۷۰٪ پاسخ درست در پس‌آزمون", "پیش‌آزمون و پس‌آزمون مشترک", 100, 20),
+        ],
+        "program": [
+            ("پیش‌آزمون مشترک", "assessment", -10, "done"),
+            ("طراحی درس پژوهشی", "lesson_study", 7, "in_progress"),
+            ("اجرای درس و مشاهده", "observation", 21, "planned"),
+        ],
+        "sign": None,
+    },
+    {
+        "home": ("school", "school17"),
+        "name": "Школа молодого педагога",
+        "topic": "Наставничество и взаимопосещение уроков для учителей первых трёх лет",
+        "format": "peer_coaching",
+        "visibility": "public",
+        "cadence": "weekly",
+        "cadence_note": "",
+        "facilitator": "maria@halqa.test",
+        "members": [
+            ("anna@halqa.test", "member", "Готовлю открытый урок по литературе"),
+            ("pavel@halqa.test", "member", ""),
+            ("grace@halqa.test", "member", "Classroom management techniques"),
+            ("expert.psych@halqa.test", "expert", "Мотивация учащихся"),
+            ("coordinator@halqa.test", "observer", ""),
+        ],
+        "charter": {
+            "mission": "Помогаем молодым учителям уверенно войти в профессию.",
+            "vision": "Каждый молодой педагог имеет наставника и план роста.",
+            "values": "Доверие, открытость, уважение к опыту друг друга.",
+            "norms": "Обратная связь — конкретная и доброжелательная\nВсё, что сказано на встрече, остаётся в группе",
+        },
+        "goals": [
+            ("Каждый молодой учитель проводит открытый урок", "4 открытых урока", "протоколы взаимопосещений", 150, 25),
+        ],
+        "program": [
+            ("Взаимопосещение: урок литературы", "observation", 3, "planned"),
+            ("Семинар: мотивация подростков", "workshop", 10, "planned"),
+        ],
+        "sign": None,
+    },
+    {
+        "home": ("network", None),
+        "name": "STEM Common Assessment Network",
+        "topic": "A common algebra assessment across the three schools, and what its data tells us",
+        "format": "network",
+        "visibility": "public",
+        "cadence": "monthly",
+        "cadence_note": "Online, first Thursday of the month",
+        "facilitator": "supervisor@halqa.test",
+        "members": [
+            ("nora@halqa.test", "member", "Coordinates the Al-Farabi data"),
+            ("reza@halqa.test", "member", "Coordinates the Hafez data"),
+            ("dmitry@halqa.test", "member", "Coordinates the School 17 data"),
+            ("david@halqa.test", "member", ""),
+        ],
+        "charter": {
+            "mission": "Share student progress data across schools to find the most effective strategies.",
+            "vision": "Decisions about teaching algebra are made on evidence from our own students.",
+            "values": "Collective responsibility, transparency of data, room for innovation.",
+            "norms": "Data stays anonymous\nEvery school presents once a term",
+        },
+        "goals": [
+            ("Run the common assessment in all three schools", "3 schools, 300 students", "results uploaded", 60, 66),
+        ],
+        "program": [
+            ("Agree on the assessment blueprint", "meeting", -30, "done"),
+            ("Pre-test in all schools", "assessment", 12, "planned"),
+        ],
+        "sign": "supervisor@halqa.test",
+    },
+    {
+        "home": ("school", "school17"),
+        "name": "Classroom management circle",
+        "topic": "Routines that keep lessons calm and focused",
+        "format": "discussion_circle",
+        "visibility": "members",
+        "cadence": "biweekly",
+        "cadence_note": "",
+        "facilitator": "grace@halqa.test",
+        "members": [("anna@halqa.test", "member", ""), ("pavel@halqa.test", "member", "")],
+        "charter": {},
+        "goals": [],
+        "program": [],
+        "sign": None,
+    },
+]
+
+
+def load(people: dict, schools: dict, network) -> int:
+    """Create what is missing; return how many communities were created."""
+    today = timezone.localdate()
+    created = 0
+    for spec in COMMUNITIES:
+        kind, key = spec["home"]
+        home = {"school": schools[key]} if kind == "school" else {"network": network}
+        community = Community.objects.filter(name=spec["name"], **home).first()
+        if community is not None:
+            continue
+        facilitator = people[spec["facilitator"]]
+        community = services.create_community(
+            actor=facilitator,
+            charter=spec["charter"] or None,
+            **home,
+            **{k: spec[k] for k in ("name", "topic", "format", "visibility", "cadence", "cadence_note")},
+        )
+        created += 1
+        now = timezone.now()
+        for email, role, activity in spec["members"]:
+            Membership.objects.create(
+                community=community,
+                user=people[email],
+                role=role,
+                status=Status.ACTIVE,
+                activity=activity,
+                invited_by=facilitator,
+                joined_at=now,
+            )
+        for title, target, measure, days, progress in spec["goals"]:
+            Goal.objects.create(
+                community=community,
+                title=title,
+                target=target,
+                measure=measure,
+                due_date=today + D(days=days),
+                progress=progress,
+            )
+        for title, fmt, days, status in spec["program"]:
+            Activity.objects.create(
+                community=community,
+                title=title,
+                format=fmt,
+                starts_on=today + D(days=days),
+                responsible=facilitator,
+                status=status,
+            )
+        if spec["sign"]:
+            decision = services.draft_decision(
+                community,
+                actor=facilitator,
+                number=f"{today.year}/{community.pk:03d}",
+                topic=community.topic,
+                goals_text="\n".join(title for title, *_ in spec["goals"]),
+                period_start=today.replace(month=9, day=1)
+                if today.month >= 9
+                else today.replace(year=today.year - 1, month=9, day=1),
+                period_end=(
+                    today.replace(month=6, day=30)
+                    if today.month < 9
+                    else today.replace(year=today.year + 1, month=6, day=30)
+                ),
+            )
+            services.sign_decision(decision, actor=people[spec["sign"]])
+    assert CharterRevision.objects.exists() and Decision.objects.filter(status=DecisionStatus.SIGNED).exists()
+    return created

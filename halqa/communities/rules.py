@@ -1,0 +1,164 @@
+"""Who may do what in a community: one role × action table, written down once.
+
+`permissions_for(user, community)` answers with the set of actions a person may take; views,
+API, templates and tests all ask it. `docs/permissions.md` prints the same table.
+
+Seeds 002 and 003: facilitators lead the community; members choose the activity and role they
+take; experts bring knowledge; guests (parents, students) come for a session and see only that;
+observers follow without taking part. The school's principal (or the network's supervisor)
+defines roles and issues the decision that makes the team official.
+"""
+
+from __future__ import annotations
+
+from halqa.orgs.models import Membership as SchoolMembership
+from halqa.orgs.models import Position
+
+from .models import Community, Role, Status, Visibility
+
+VIEW = "view"  # the community page: name, topic, charter
+VIEW_MEMBERS = "view_members"
+VIEW_GOALS = "view_goals"
+VIEW_PROGRAM = "view_program"
+VIEW_DECISIONS = "view_decisions"
+READ_DISCUSSION = "read_discussion"
+POST = "post"
+UPDATE_PROGRESS = "update_progress"
+EDIT_CHARTER = "edit_charter"
+MANAGE_GOALS = "manage_goals"
+MANAGE_MEMBERS = "manage_members"
+MANAGE_PROGRAM = "manage_program"
+DRAFT_DECISION = "draft_decision"
+SIGN_DECISION = "sign_decision"
+REQUEST_TO_JOIN = "request_to_join"
+LEAVE = "leave"
+
+ACTION_LABELS = {
+    VIEW: "see the community page and charter",
+    VIEW_MEMBERS: "see the member list",
+    VIEW_GOALS: "see goals and progress",
+    VIEW_PROGRAM: "see the work program",
+    VIEW_DECISIONS: "see official decisions",
+    READ_DISCUSSION: "read the discussion",
+    POST: "post in the discussion",
+    UPDATE_PROGRESS: "update a goal's progress",
+    EDIT_CHARTER: "edit the charter",
+    MANAGE_GOALS: "add and change goals",
+    MANAGE_MEMBERS: "invite, accept, remove members, change roles",
+    MANAGE_PROGRAM: "keep the work program current",
+    DRAFT_DECISION: "draft the official decision",
+    SIGN_DECISION: "sign the official decision",
+    REQUEST_TO_JOIN: "ask to join",
+    LEAVE: "leave the community",
+}
+
+_READ_ALL = {VIEW, VIEW_MEMBERS, VIEW_GOALS, VIEW_PROGRAM, VIEW_DECISIONS}
+
+# The table: what each community role may do.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.FACILITATOR: frozenset(
+        _READ_ALL
+        | {READ_DISCUSSION, POST, UPDATE_PROGRESS, EDIT_CHARTER, MANAGE_GOALS, MANAGE_MEMBERS, MANAGE_PROGRAM}
+        | {DRAFT_DECISION, LEAVE}
+    ),
+    Role.MEMBER: frozenset(_READ_ALL | {READ_DISCUSSION, POST, UPDATE_PROGRESS, LEAVE}),
+    Role.EXPERT: frozenset(_READ_ALL | {READ_DISCUSSION, POST, LEAVE}),
+    Role.OBSERVER: frozenset(_READ_ALL | {READ_DISCUSSION, LEAVE}),
+    Role.GUEST: frozenset({VIEW, VIEW_PROGRAM, READ_DISCUSSION, POST, LEAVE}),
+}
+# Leaders of the community's home: the school's principal and deputy, the network's supervisor,
+# the authority's admins. They oversee, define roles and issue the decision.
+LEADER_ACTIONS = frozenset(
+    _READ_ALL | {READ_DISCUSSION, MANAGE_MEMBERS, DRAFT_DECISION, EDIT_CHARTER, MANAGE_GOALS, MANAGE_PROGRAM}
+)
+# Someone who may see the community (public, or of its school) without belonging to it.
+VISITOR_ACTIONS = frozenset(_READ_ALL | {REQUEST_TO_JOIN})
+
+ROLE_ORDER = [Role.FACILITATOR, Role.MEMBER, Role.EXPERT, Role.OBSERVER, Role.GUEST]
+
+
+def home_school_ids(community: Community) -> list[int]:
+    if community.school_id:
+        return [community.school_id]
+    return list(community.network.schools.values_list("pk", flat=True))
+
+
+def is_leader(user, community: Community) -> bool:
+    """Principal/deputy of the school, supervisor of the network, admin of the authority."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if community.network_id:
+        network = community.network
+        return network.supervisor_id == user.pk or network.authority.admins.filter(pk=user.pk).exists()
+    school = community.school
+    return (
+        SchoolMembership.objects.filter(
+            user=user, school=school, position__in=[Position.PRINCIPAL, Position.DEPUTY]
+        ).exists()
+        or school.authority.admins.filter(pk=user.pk).exists()
+    )
+
+
+def can_sign(user, community: Community) -> bool:
+    """Only the principal of the school (not a deputy) or the network's supervisor signs."""
+    if not user.is_authenticated:
+        return False
+    if community.network_id:
+        return community.network.supervisor_id == user.pk
+    return SchoolMembership.objects.filter(user=user, school=community.school_id, position=Position.PRINCIPAL).exists()
+
+
+def belongs_to_home(user, community: Community) -> bool:
+    return SchoolMembership.objects.filter(user=user, school_id__in=home_school_ids(community)).exists()
+
+
+def permissions_for(user, community: Community, membership=None) -> frozenset[str]:
+    """Every action `user` may take in `community`. Empty means they may not know it exists.
+
+    `membership` may be passed when the caller already loaded the person's membership.
+    """
+    if not user.is_authenticated:
+        return frozenset()
+    if membership is None:
+        membership = community.memberships.filter(user=user).first()
+    actions: set[str] = set()
+    if membership is not None and membership.status == Status.ACTIVE:
+        actions |= ROLE_ACTIONS[membership.role]
+    elif membership is not None and membership.status == Status.INVITED:
+        actions |= {VIEW}  # enough to read the invitation and answer it
+    if is_leader(user, community):
+        actions |= LEADER_ACTIONS
+    if can_sign(user, community):
+        actions |= {SIGN_DECISION, VIEW}
+    if not actions or actions == {VIEW}:
+        visible = community.visibility == Visibility.PUBLIC or (
+            community.visibility == Visibility.SCHOOL and belongs_to_home(user, community)
+        )
+        if visible:
+            actions |= VISITOR_ACTIONS
+            if membership is not None and membership.status in (Status.REQUESTED, Status.INVITED):
+                actions.discard(REQUEST_TO_JOIN)
+    if REQUEST_TO_JOIN in actions and _only_private_roles(user):
+        actions.discard(REQUEST_TO_JOIN)  # parents and students come as invited guests
+    return frozenset(actions)
+
+
+def _only_private_roles(user) -> bool:
+    from halqa.accounts.choices import PRIVATE_ROLES
+
+    codes = user.role_codes()
+    return bool(codes) and codes <= set(PRIVATE_ROLES)
+
+
+def allowed_roles_for(person) -> list[str]:
+    """Parents and students join only as guests."""
+    if _only_private_roles(person):
+        return [Role.GUEST]
+    return list(ROLE_ORDER)
+
+
+def matrix() -> list[tuple[str, list[bool]]]:
+    """(action, [allowed for each role in ROLE_ORDER]) — for docs/permissions.md and the page."""
+    return [(action, [action in ROLE_ACTIONS[role] for role in ROLE_ORDER]) for action in ACTION_LABELS]

@@ -1,0 +1,516 @@
+"""Every change to a community goes through here: pages and API call the same functions.
+
+Each function checks the actor's permission (rules.py), validates, changes the rows in one
+transaction, and schedules email after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from halqa.accounts.models import User
+from halqa.accounts.queries import people_visible_to
+from halqa.orgs.models import Membership as SchoolMembership
+from halqa.orgs.models import Network, Position, School
+
+from . import rules
+from .models import (
+    Activity,
+    CharterRevision,
+    Community,
+    Decision,
+    DecisionStatus,
+    Goal,
+    GoalUpdate,
+    Membership,
+    Role,
+    Status,
+    new_verification_code,
+)
+
+COMMUNITY_FIELDS = ("name", "topic", "format", "visibility", "cadence", "cadence_note")
+CHARTER_FIELDS = ("mission", "vision", "values", "norms")
+GOAL_FIELDS = ("title", "target", "measure", "due_date")
+ACTIVITY_FIELDS = ("title", "format", "starts_on", "ends_on", "responsible", "status", "notes")
+DECISION_FIELDS = ("number", "topic", "goals_text", "period_start", "period_end")
+STAFF_POSITIONS = [p for p in Position.values if p not in (Position.PARENT, Position.STUDENT)]
+
+
+def require(user, community: Community, action: str, message: str) -> frozenset[str]:
+    allowed = rules.permissions_for(user, community)
+    if not allowed:
+        raise Http404
+    if action not in allowed:
+        raise PermissionDenied(message)
+    return allowed
+
+
+# --- Creating and changing a community ------------------------------------------------------
+
+
+def can_create_in_school(user, school: School) -> bool:
+    if user.is_superuser:
+        return True
+    return SchoolMembership.objects.filter(user=user, school=school, position__in=STAFF_POSITIONS).exists() or (
+        school.authority.admins.filter(pk=user.pk).exists()
+    )
+
+
+def can_create_in_network(user, network: Network) -> bool:
+    return user.is_superuser or network.supervisor_id == user.pk or network.authority.admins.filter(pk=user.pk).exists()
+
+
+def schools_for_new_community(user):
+    staff_of = SchoolMembership.objects.filter(user=user, position__in=STAFF_POSITIONS).values("school_id")
+    if user.is_superuser:
+        return School.objects.all()
+    return School.objects.filter(Q(pk__in=staff_of) | Q(authority__admins=user)).distinct()
+
+
+def networks_for_new_community(user):
+    if user.is_superuser:
+        return Network.objects.all()
+    return Network.objects.filter(Q(supervisor=user) | Q(authority__admins=user)).distinct()
+
+
+@transaction.atomic
+def create_community(
+    *,
+    actor: User,
+    school: School | None = None,
+    network: Network | None = None,
+    charter: dict | None = None,
+    **fields,
+) -> Community:
+    """A new community; its creator becomes its first facilitator."""
+    if (school is None) == (network is None):
+        raise ValidationError(_("A community belongs to one school or to one network."))
+    if school is not None and not can_create_in_school(actor, school):
+        raise PermissionDenied(_("Only the staff of a school can create a community in it."))
+    if network is not None and not can_create_in_network(actor, network):
+        raise PermissionDenied(_("Only the network's supervisor can create a network-wide community."))
+    unknown = set(fields) - set(COMMUNITY_FIELDS)
+    if unknown:
+        raise TypeError(f"not community fields: {unknown}")
+    community = Community(school=school, network=network, created_by=actor, **fields)
+    community.full_clean()
+    community.save()
+    Membership.objects.create(
+        community=community, user=actor, role=Role.FACILITATOR, status=Status.ACTIVE, joined_at=timezone.now()
+    )
+    if charter:
+        _new_charter(community, actor=actor, note=_("First version"), **charter)
+    return community
+
+
+@transaction.atomic
+def update_community(community: Community, *, actor: User, **fields) -> Community:
+    require(actor, community, rules.EDIT_CHARTER, _("Only facilitators can change the community."))
+    for name, value in fields.items():
+        if name not in COMMUNITY_FIELDS:
+            raise TypeError(f"{name} is not a community field")
+        setattr(community, name, value)
+    community.full_clean(exclude=["created_by"])  # the creator's account may be gone (SET_NULL)
+    community.save()
+    return community
+
+
+# --- Charter ----------------------------------------------------------------------------------
+
+
+def _new_charter(community: Community, *, actor: User, note: str = "", **fields) -> CharterRevision:
+    revision = CharterRevision(community=community, edited_by=actor, note=note, **fields)
+    revision.full_clean()
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def update_charter(community: Community, *, actor: User, note: str = "", **fields) -> CharterRevision:
+    """Save a new version of the charter; earlier versions stay in its history."""
+    require(actor, community, rules.EDIT_CHARTER, _("Only facilitators can edit the charter."))
+    unknown = set(fields) - set(CHARTER_FIELDS)
+    if unknown:
+        raise TypeError(f"not charter fields: {unknown}")
+    current = community.charter_revisions.first()
+    if current and all(getattr(current, name) == value for name, value in fields.items()):
+        raise ValidationError(_("Nothing changed in the charter."))
+    base = {name: getattr(current, name) for name in CHARTER_FIELDS} if current else {}
+    return _new_charter(community, actor=actor, note=note, **{**base, **fields})
+
+
+# --- Goals ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_goal(community: Community, *, actor: User, **fields) -> Goal:
+    require(actor, community, rules.MANAGE_GOALS, _("Only facilitators can add goals."))
+    goal = Goal(community=community, **{k: v for k, v in fields.items() if k in GOAL_FIELDS})
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def update_goal(goal: Goal, *, actor: User, **fields) -> Goal:
+    require(actor, goal.community, rules.MANAGE_GOALS, _("Only facilitators can change goals."))
+    for name, value in fields.items():
+        if name not in GOAL_FIELDS:
+            raise TypeError(f"{name} is not a goal field")
+        setattr(goal, name, value)
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def delete_goal(goal: Goal, *, actor: User) -> None:
+    require(actor, goal.community, rules.MANAGE_GOALS, _("Only facilitators can remove goals."))
+    goal.delete()
+
+
+@transaction.atomic
+def record_progress(goal: Goal, *, actor: User, progress: int, note: str = "") -> GoalUpdate:
+    require(actor, goal.community, rules.UPDATE_PROGRESS, _("Only members can update a goal's progress."))
+    update = GoalUpdate(goal=goal, progress=progress, note=note, by=actor)
+    update.full_clean()
+    update.save()
+    goal.progress = progress
+    goal.save(update_fields=["progress"])
+    return update
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+def _check_role_for(person: User, role: str) -> None:
+    if role not in rules.allowed_roles_for(person):
+        raise ValidationError({"role": _("Parents and students take part as guests.")})
+
+
+@transaction.atomic
+def invite_member(
+    community: Community, *, actor: User, person: User, role: str = Role.MEMBER, message: str = ""
+) -> Membership:
+    """Invite someone from the directory; they accept or decline. Emails them after commit."""
+    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can invite people."))
+    if not people_visible_to(actor).filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("You cannot invite this person.")})
+    _check_role_for(person, role)
+    existing = Membership.objects.select_for_update().filter(community=community, user=person).first()
+    if existing and existing.status in (Status.ACTIVE, Status.INVITED):
+        raise ValidationError(
+            {"person": _("%(name)s is already invited to or a member of this community.") % {"name": person}}
+        )
+    if existing and existing.status == Status.REQUESTED:
+        return accept_request(existing, actor=actor, role=role)
+    if existing:
+        existing.delete()  # left, declined or removed before: a fresh invitation
+    try:
+        membership = Membership.objects.create(
+            community=community, user=person, role=role, status=Status.INVITED, invited_by=actor, message=message
+        )
+    except IntegrityError as exc:
+        raise ValidationError({"person": _("%(name)s was invited a moment ago.") % {"name": person}}) from exc
+    from .tasks import send_community_invitation
+
+    transaction.on_commit(lambda: send_community_invitation.enqueue(membership.pk))
+    return membership
+
+
+@transaction.atomic
+def answer_invitation(membership: Membership, *, actor: User, accept: bool, activity: str = "") -> Membership:
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.user_id != actor.pk:
+        raise PermissionDenied(_("Only the invited person can answer this invitation."))
+    if locked.status != Status.INVITED:
+        raise ValidationError(_("This invitation has already been answered."))
+    if accept:
+        locked.status = Status.ACTIVE
+        locked.joined_at = timezone.now()
+        locked.activity = activity[:300]
+    else:
+        locked.status = Status.DECLINED
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def request_to_join(community: Community, *, actor: User, message: str = "") -> Membership:
+    require(actor, community, rules.REQUEST_TO_JOIN, _("You cannot ask to join this community."))
+    existing = Membership.objects.select_for_update().filter(community=community, user=actor).first()
+    if existing:
+        existing.delete()  # only left/declined/removed rows get here (rules refuse the others)
+    return Membership.objects.create(
+        community=community, user=actor, role=Role.MEMBER, status=Status.REQUESTED, message=message[:500]
+    )
+
+
+@transaction.atomic
+def accept_request(membership: Membership, *, actor: User, role: str | None = None) -> Membership:
+    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can accept members."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status != Status.REQUESTED:
+        raise ValidationError(_("This request has already been answered."))
+    if role:
+        _check_role_for(locked.user, role)
+        locked.role = role
+    locked.status = Status.ACTIVE
+    locked.joined_at = timezone.now()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def decline_request(membership: Membership, *, actor: User) -> Membership:
+    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can answer requests."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status != Status.REQUESTED:
+        raise ValidationError(_("This request has already been answered."))
+    locked.status = Status.DECLINED
+    locked.save()
+    return locked
+
+
+def _facilitators(community: Community):
+    return Membership.objects.select_for_update().filter(
+        community=community, role=Role.FACILITATOR, status=Status.ACTIVE
+    )
+
+
+def _refuse_losing_last_facilitator(membership: Membership) -> None:
+    is_facilitator = membership.role == Role.FACILITATOR and membership.status == Status.ACTIVE
+    if is_facilitator and not _facilitators(membership.community).exclude(pk=membership.pk).exists():
+        raise ValidationError(_("A community needs at least one facilitator. Make someone else a facilitator first."))
+
+
+@transaction.atomic
+def change_role(membership: Membership, *, actor: User, role: str) -> Membership:
+    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can change roles."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_role_for(locked.user, role)
+    if role != Role.FACILITATOR:
+        _refuse_losing_last_facilitator(locked)
+    locked.role = role
+    locked.save(update_fields=["role"])
+    return locked
+
+
+@transaction.atomic
+def remove_member(membership: Membership, *, actor: User) -> Membership:
+    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can remove members."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status not in (Status.ACTIVE, Status.INVITED):
+        raise ValidationError(_("This person is not a member."))
+    _refuse_losing_last_facilitator(locked)
+    locked.status = Status.REMOVED
+    locked.save(update_fields=["status"])
+    return locked
+
+
+@transaction.atomic
+def leave(community: Community, *, actor: User) -> Membership:
+    locked = Membership.objects.select_for_update().filter(community=community, user=actor).first()
+    if locked is None or locked.status != Status.ACTIVE:
+        raise ValidationError(_("You are not a member of this community."))
+    _refuse_losing_last_facilitator(locked)
+    locked.status = Status.LEFT
+    locked.save(update_fields=["status"])
+    return locked
+
+
+@transaction.atomic
+def set_activity(community: Community, *, actor: User, activity: str, role: str | None = None) -> Membership:
+    """Members choose the activity they take on, and may move between member, expert, observer."""
+    locked = Membership.objects.select_for_update().filter(community=community, user=actor).first()
+    if locked is None or locked.status != Status.ACTIVE:
+        raise ValidationError(_("You are not a member of this community."))
+    if len(activity) > 300:
+        raise ValidationError({"activity": _("Please keep this under 300 characters.")})
+    locked.activity = activity
+    if role and role != locked.role:
+        if locked.role in (Role.FACILITATOR, Role.GUEST) or role in (Role.FACILITATOR, Role.GUEST):
+            raise ValidationError({"role": _("Ask a facilitator to change this role.")})
+        _check_role_for(actor, role)
+        locked.role = role
+    locked.save(update_fields=["activity", "role"])
+    return locked
+
+
+# --- Work program -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_activity(community: Community, *, actor: User, **fields) -> Activity:
+    require(actor, community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    activity = Activity(community=community, **{k: v for k, v in fields.items() if k in ACTIVITY_FIELDS})
+    _check_responsible(community, activity.responsible)
+    activity.full_clean()
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def update_activity(activity: Activity, *, actor: User, **fields) -> Activity:
+    require(actor, activity.community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    for name, value in fields.items():
+        if name not in ACTIVITY_FIELDS:
+            raise TypeError(f"{name} is not an activity field")
+        setattr(activity, name, value)
+    _check_responsible(activity.community, activity.responsible)
+    activity.full_clean()
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def delete_activity(activity: Activity, *, actor: User) -> None:
+    require(actor, activity.community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    activity.delete()
+
+
+def _check_responsible(community: Community, person: User | None) -> None:
+    if (
+        person is not None
+        and not Membership.objects.filter(community=community, user=person, status=Status.ACTIVE).exists()
+    ):
+        raise ValidationError({"responsible": _("The responsible person must be a member of the community.")})
+
+
+# --- The official decision --------------------------------------------------------------------
+
+
+def members_snapshot(community: Community) -> list[dict]:
+    """Members and roles as they stand, frozen into the decision (guests are not assigned)."""
+    rows = (
+        Membership.objects.filter(community=community, status=Status.ACTIVE)
+        .exclude(role=Role.GUEST)
+        .select_related("user")
+        .order_by("role", "user__display_name")
+    )
+    return [{"user": m.user_id, "name": str(m.user), "role": m.role} for m in rows]
+
+
+@transaction.atomic
+def draft_decision(community: Community, *, actor: User, **fields) -> Decision:
+    require(actor, community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can draft a decision."))
+    decision = Decision(
+        community=community, drafted_by=actor, **{k: v for k, v in fields.items() if k in DECISION_FIELDS}
+    )
+    decision.members = members_snapshot(community)
+    _check_period(decision)  # before full_clean, whose constraint check would say it less clearly
+    decision.full_clean()
+    decision.save()
+    return decision
+
+
+@transaction.atomic
+def update_decision(decision: Decision, *, actor: User, **fields) -> Decision:
+    locked = Decision.objects.select_for_update().get(pk=decision.pk)
+    if locked.status != DecisionStatus.DRAFT:
+        raise ValidationError(_("A signed decision cannot be changed. Draft a new one to replace it."))
+    require(actor, locked.community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can edit a draft."))
+    for name, value in fields.items():
+        if name not in DECISION_FIELDS:
+            raise TypeError(f"{name} is not a decision field")
+        setattr(locked, name, value)
+    locked.members = members_snapshot(locked.community)
+    _check_period(locked)
+    locked.full_clean(exclude=["drafted_by"])  # the drafter's account may be gone (SET_NULL)
+    locked.save()
+    return locked
+
+
+def _check_period(decision: Decision) -> None:
+    if decision.period_start and decision.period_end and decision.period_end < decision.period_start:
+        raise ValidationError({"period_end": _("The end of the period cannot be before its start.")})
+    if (
+        decision.period_end
+        and decision.period_start
+        and decision.period_end - decision.period_start > dt.timedelta(days=3 * 366)
+    ):
+        raise ValidationError({"period_end": _("A decision covers at most three years.")})
+
+
+@transaction.atomic
+def sign_decision(decision: Decision, *, actor: User) -> Decision:
+    """The principal (or the network's supervisor) signs: who, when, and a verification code.
+
+    From then on the decision is read-only; signing again is refused. An earlier signed decision
+    of the same community is marked superseded by this one.
+    """
+    locked = Decision.objects.select_for_update().select_related("community").get(pk=decision.pk)
+    community = locked.community
+    if not rules.permissions_for(actor, community):
+        raise Http404
+    if not rules.can_sign(actor, community):
+        if community.network_id:
+            raise PermissionDenied(_("Only the network's supervisor can sign this decision."))
+        raise PermissionDenied(_("Only the principal of the school can sign this decision."))
+    if locked.status != DecisionStatus.DRAFT:
+        raise ValidationError(_("This decision is already signed."))
+    if not locked.members:
+        raise ValidationError(_("A decision needs at least one member."))
+    previous = (
+        Decision.objects.select_for_update()
+        .filter(community=community, status=DecisionStatus.SIGNED)
+        .exclude(pk=locked.pk)
+        .order_by("-signed_at")
+        .first()
+    )
+    locked.members = members_snapshot(community) or locked.members
+    locked.status = DecisionStatus.SIGNED
+    locked.signed_by = actor
+    locked.signed_by_name = str(actor)
+    locked.signed_by_title = _signer_title(actor, community)
+    locked.signed_at = timezone.now()
+    locked.verification_code = _unique_code()
+    if previous is not None:
+        previous.status = DecisionStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+        locked.supersedes = previous
+    locked.save()
+    return locked
+
+
+def _signer_title(actor: User, community: Community) -> str:
+    if community.network_id:
+        return _("Supervisor, %(network)s") % {"network": community.network.name}
+    return _("Principal, %(school)s") % {"school": community.school.name}
+
+
+def _unique_code() -> str:
+    while True:
+        code = new_verification_code()
+        if not Decision.objects.filter(verification_code=code).exists():
+            return code
+
+
+def find_signed_decision(code: str) -> Decision | None:
+    code = (code or "").strip().upper()
+    if not code or len(code) > 20:
+        return None
+    return (
+        Decision.objects.select_related("community__school", "community__network", "signed_by", "superseded_by")
+        .exclude(status=DecisionStatus.DRAFT)
+        .filter(verification_code=code)
+        .first()
+    )
+
+
+@transaction.atomic
+def delete_draft(decision: Decision, *, actor: User) -> None:
+    locked = Decision.objects.select_for_update().get(pk=decision.pk)
+    if locked.status != DecisionStatus.DRAFT:
+        raise ValidationError(_("A signed decision cannot be deleted."))
+    require(
+        actor, locked.community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can delete a draft.")
+    )
+    locked.delete()
