@@ -7,6 +7,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from halqa.discussions import services as discussions
+
 from . import services
 from .models import Activity, CharterRevision, Community, Decision, DecisionStatus, Goal, Membership, Status
 
@@ -51,6 +53,11 @@ COMMUNITIES = [
             ("ملاحظة الأقران: درس المعادلات", "observation", 14, "planned"),
         ],
         "sign": "principal.farabi@halqa.test",
+        "discussion": [
+            ("nora@halqa.test", "نتائج الاختبار التشخيصي جاهزة: **42٪** فقط أتقنوا حل المعادلات الخطية. ما الذي نجربه أولاً؟", None),
+            ("teacher@halqa.test", "أقترح بطاقات الخروج بعد كل حصة، وأستطيع مشاركة النموذج الذي أستخدمه.", 0),
+            ("expert@halqa.test", "Exit tickets work well when the team agrees on *one* question per lesson. Happy to join your next meeting.", 0),
+        ],
     },
     {
         "home": ("school", "hafez"),
@@ -82,6 +89,10 @@ COMMUNITIES = [
             ("اجرای درس و مشاهده", "observation", 21, "planned"),
         ],
         "sign": None,
+        "discussion": [
+            ("reza@halqa.test", "پیش‌آزمون نشان داد بیشتر دانش‌آموزان مخرج‌ها را با هم جمع می‌کنند. برای درس پژوهشی از نوار کسری شروع کنیم؟", None),
+            ("zahra@halqa.test", "موافقم. من شواهد کار دانش‌آموزان را جمع می‌کنم و جلسه بعد می‌آورم.", 0),
+        ],
     },
     {
         "home": ("school", "school17"),
@@ -113,6 +124,10 @@ COMMUNITIES = [
             ("Семинар: мотивация подростков", "workshop", 10, "planned"),
         ],
         "sign": None,
+        "discussion": [
+            ("anna@halqa.test", "Коллеги, как вы удерживаете внимание шестиклассников на последнем уроке в пятницу?", None),
+            ("maria@halqa.test", "Смена деятельности каждые 10–12 минут и короткая игра в конце. Приходите ко мне на урок в среду.", 0),
+        ],
     },
     {
         "home": ("network", None),
@@ -143,6 +158,10 @@ COMMUNITIES = [
             ("Pre-test in all schools", "assessment", 12, "planned"),
         ],
         "sign": "supervisor@halqa.test",
+        "discussion": [
+            ("supervisor@halqa.test", "The blueprint is agreed. Please upload each school's pre-test results by the end of the month.", None),
+            ("dmitry@halqa.test", "School 17 will run it in grade 8 on Tuesday. We translated the items into Russian.", 0),
+        ],
     },
     {
         "home": ("school", "school17"),
@@ -226,5 +245,9 @@ def load(people: dict, schools: dict, network) -> int:
                 ),
             )
             services.sign_decision(decision, actor=people[spec["sign"]])
+        posts = []
+        for email, body, reply_to in spec.get("discussion", []):
+            parent = posts[reply_to] if reply_to is not None else None
+            posts.append(discussions.add_post(people[email], discussions.thread_for(community), body, parent=parent))
     assert CharterRevision.objects.exists() and Decision.objects.filter(status=DecisionStatus.SIGNED).exists()
     return created
