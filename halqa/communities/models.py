@@ -123,7 +123,10 @@ class Goal(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(_("goal"), max_length=300)
     target = models.CharField(
-        _("target"), max_length=300, help_text=_("e.g. 80% of grade 8 students pass the common assessment")
+        _("target"),
+        max_length=300,
+        # xgettext:no-python-format
+        help_text=_("e.g. 80% of grade 8 students pass the common assessment"),
     )
     measure = models.CharField(_("how it is measured"), max_length=300)
     due_date = models.DateField(_("by when"))
