@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.signals import post_delete
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -68,18 +69,30 @@ def _key(model_or_instance: type[models.Model] | models.Model) -> str:
     return model_or_instance._meta.concrete_model._meta.label_lower
 
 
+def _host_deleted(sender, instance, **kwargs) -> None:
+    from .services import forget_host
+
+    forget_host(instance)
+
+
 def register(model: type[models.Model], policy: HostPolicy) -> None:
-    """Let `model`'s objects host a discussion, governed by `policy`."""
+    """Let `model`'s objects host a discussion, governed by `policy`.
+
+    Deleting a host then deletes its thread too (a generic relation cannot cascade by itself).
+    """
     if not isinstance(policy, HostPolicy):
         raise ImproperlyConfigured(f"{policy!r} does not have every method of registry.HostPolicy.")
     key = _key(model)
     if key in _policies and _policies[key] is not policy:
         raise ImproperlyConfigured(f"{key} already has a discussion policy.")
     _policies[key] = policy
+    post_delete.connect(_host_deleted, sender=model, dispatch_uid=f"discussions:{key}")
 
 
 def unregister(model: type[models.Model]) -> None:
-    _policies.pop(_key(model), None)
+    key = _key(model)
+    _policies.pop(key, None)
+    post_delete.disconnect(sender=model, dispatch_uid=f"discussions:{key}")
 
 
 @contextmanager

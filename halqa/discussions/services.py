@@ -45,6 +45,15 @@ def thread_for(host: Model) -> Thread:
     return thread
 
 
+def forget_host(host: Model) -> None:
+    """A host was deleted: its thread, posts and mentions go with it, and its files after commit."""
+    threads = Thread.objects.filter(host_type=ContentType.objects.get_for_model(host), host_id=host.pk)
+    names = list(Attachment.objects.filter(post__thread__in=threads).values_list("file", flat=True))
+    threads.delete()
+    if names:
+        transaction.on_commit(partial(_remove_files, Attachment._meta.get_field("file").storage, names))
+
+
 def clean_body(body: str | None) -> str:
     """The text as it will be stored: line endings unified, NUL bytes and outer blank space removed."""
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()

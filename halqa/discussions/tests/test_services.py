@@ -1,5 +1,7 @@
 """The write path: who may write, edit and delete, what is refused, and what a post keeps."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
@@ -9,7 +11,7 @@ from halqa.discussions.models import Mention, Post, Thread
 from halqa.discussions.queries import discussion_for_host
 from halqa.orgs.models import Network, School
 
-from .conftest import SchoolDiscussionPolicy, write
+from .conftest import SchoolDiscussionPolicy, upload, write
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +42,21 @@ def test_policies_come_and_go(world):
     assert not registry.is_registered(Network)
     with pytest.raises(ImproperlyConfigured):
         registry.register(Network, object())
+
+
+def test_deleting_the_host_deletes_its_discussion_and_files(
+    world, host, media_root, django_capture_on_commit_callbacks
+):
+    school = world.other_school
+    thread = services.thread_for(school)
+    post = write(world.other_principal, thread, "Bye", files=[upload("a.png")])
+    stored = post.attachments.get().file.path
+    kept = write(world.teacher, services.thread_for(host), "Stays")
+    with django_capture_on_commit_callbacks(execute=True):
+        school.delete()
+    assert list(Thread.objects.all()) == [kept.thread]
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert not Path(stored).exists()
 
 
 def test_the_tag_does_not_make_a_thread_for_someone_who_cannot_read_it(world, host):
