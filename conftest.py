@@ -91,7 +91,9 @@ def pytest_terminal_summary(terminalreporter):
     if any("tests/browser/" in report.nodeid for report in reports):
         terminalreporter.write_line(f"Browser screenshots: {Path(__file__).parent / 'test-artifacts' / 'screenshots'}")
     if languages:
-        terminalreporter.write_line(f"a11y: {pages} pages checked in {len(languages)} languages, {violations} violations")
+        terminalreporter.write_line(
+            f"a11y: {pages} pages checked in {len(languages)} languages, {violations} violations"
+        )
 
 
 class MailBox:

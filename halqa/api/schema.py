@@ -1,9 +1,9 @@
-"""OpenAPI postprocessing: document the error answers every API operation can give.
+"""OpenAPI postprocessing: the error answers every operation can give, and what a URL field takes.
 
-drf-spectacular only describes the success response of an operation, while the views also answer
-400 (invalid input), 401/403 (not signed in, or not allowed), and 404 (an object the caller may
-not see, or a page past the end). The API fuzz test (tests/api/test_schema_fuzz.py) holds every
-response to the schema, so these answers have to be in it.
+drf-spectacular describes the success response of an operation, while the views also answer 400
+(invalid input), 401/403 (not signed in, or not allowed) and 404 (an object the caller may not see, a
+page past the end). The API fuzz test (tests/api/test_schema_fuzz.py) holds every response to the
+schema, so these answers are documented here for every operation, with their bodies.
 """
 
 from __future__ import annotations
@@ -28,13 +28,28 @@ COMPONENTS = {
     VALIDATION_ERROR: {
         "type": "object",
         "description": (
-            "Translated messages by field name; `non_field_errors` for the request as a whole. A list field "
-            "reports the messages of its items by position. A body that cannot be parsed gets `detail`."
+            "Translated messages by field name, and under `non_field_errors` for the request as a whole. "
+            "A list field reports the messages of its items by position. A body that cannot be parsed "
+            "gets `detail`."
         ),
         "properties": {"detail": {"type": "string"}, "non_field_errors": MESSAGES},
-        "additionalProperties": {"anyOf": [MESSAGES, {"type": "object", "additionalProperties": MESSAGES}]},
+        "additionalProperties": {
+            "anyOf": [
+                MESSAGES,
+                {"type": "object", "additionalProperties": {"anyOf": [MESSAGES, {"type": "object"}]}},
+            ]
+        },
     },
 }
+
+# What Django's URLValidator (behind every URLField) takes, or most of it: a web or FTP address with
+# a host name, and no white space (as Python counts it). The plain `format: uri` that drf-spectacular
+# writes would also allow "mailto:x" or "urn:isbn:0451450523", which the field refuses.
+WEB_ADDRESS = (
+    r"^(?:[hH][tT][tT][pP][sS]?|[fF][tT][pP][sS]?)://"
+    r"(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}|localhost)"
+    r"(?::[0-9]{1,5})?(?:[/?#][^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)?$"
+)
 
 UNSAFE_METHODS = {"post", "put", "patch", "delete"}
 HTTP_METHODS = {"get", "head", "options", *UNSAFE_METHODS}
@@ -49,7 +64,7 @@ def _response(description: str, component: str) -> dict:
 
 def _challenges(view_class) -> bool:
     """Whether an unauthenticated request gets 401: DRF asks the first authentication class for a
-    `WWW-Authenticate` challenge and answers 403 when it has none (as SessionAuthentication)."""
+    `WWW-Authenticate` challenge, and answers 403 when it has none (as SessionAuthentication)."""
     classes = getattr(view_class, "authentication_classes", api_settings.DEFAULT_AUTHENTICATION_CLASSES)
     return bool(classes) and classes[0]().authenticate_header(None) is not None
 
@@ -68,35 +83,57 @@ def _view_classes(generator) -> dict[tuple[str, str], type]:
     return views
 
 
+def _error_responses(path: str, method: str, operation: dict, views: dict) -> dict[int, dict]:
+    parameters = operation.get("parameters", [])
+    errors = {}
+    if method in UNSAFE_METHODS or any(p.get("in") == "query" and p.get("name") != "page" for p in parameters):
+        errors[status.HTTP_400_BAD_REQUEST] = _response("The input is not valid.", VALIDATION_ERROR)
+    security = operation.get("security") or []
+    if security and {} not in security:  # the operation needs credentials
+        view_class = views.get((_route(path), method))
+        if view_class is None or _challenges(view_class):
+            errors[status.HTTP_401_UNAUTHORIZED] = _response("Missing or invalid credentials.", ERROR)
+            errors[status.HTTP_403_FORBIDDEN] = _response("Not allowed to do this.", ERROR)
+        else:
+            errors[status.HTTP_403_FORBIDDEN] = _response(
+                "Missing or invalid credentials, or not allowed to do this.", ERROR
+            )
+    if any(p.get("in") == "path" for p in parameters):
+        errors[status.HTTP_404_NOT_FOUND] = _response("No such object, or not one the caller may see.", ERROR)
+    elif any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
+        errors[status.HTTP_404_NOT_FOUND] = _response("No such page.", ERROR)
+    return errors
+
+
+def _web_addresses_only(schema) -> None:
+    """Give every `format: uri` string of a request schema the pattern URLValidator takes."""
+    if isinstance(schema, list):
+        for item in schema:
+            _web_addresses_only(item)
+    elif isinstance(schema, dict):
+        if schema.get("format") == "uri" and schema.get("type") == "string" and "pattern" not in schema:
+            schema["pattern"] = WEB_ADDRESS
+        for value in schema.values():
+            _web_addresses_only(value)
+
+
 def document_error_responses(result, generator, request, public):
-    """POSTPROCESSING_HOOKS entry: add the error responses an operation can give, unless already there."""
-    result.setdefault("components", {}).setdefault("schemas", {}).update(COMPONENTS)
+    """POSTPROCESSING_HOOKS entry: error responses (where the operation has not declared its own), and
+    URL fields of requests described as what they take."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, component in COMPONENTS.items():
+        schemas.setdefault(name, component)
+    for name, component in schemas.items():
+        if name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: the request side of a serializer
+            _web_addresses_only(component)
     views = _view_classes(generator)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in HTTP_METHODS:
                 continue
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                _web_addresses_only(content.get("schema"))
             responses = operation.setdefault("responses", {})
-            errors = {}
-            if method in UNSAFE_METHODS:
-                errors[status.HTTP_400_BAD_REQUEST] = _response("The input is not valid.", VALIDATION_ERROR)
-            security = operation.get("security") or []
-            if security and {} not in security:
-                view_class = views.get((_route(path), method))
-                if view_class is None or _challenges(view_class):
-                    errors[status.HTTP_401_UNAUTHORIZED] = _response("Missing or invalid credentials.", ERROR)
-                    errors[status.HTTP_403_FORBIDDEN] = _response("Not allowed to do this.", ERROR)
-                else:
-                    errors[status.HTTP_403_FORBIDDEN] = _response(
-                        "Missing or invalid credentials, or not allowed to do this.", ERROR
-                    )
-            parameters = operation.get("parameters", [])
-            if any(p.get("in") == "path" for p in parameters):
-                errors[status.HTTP_404_NOT_FOUND] = _response(
-                    "No such object, or not one the caller may see.", ERROR
-                )
-            elif any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
-                errors[status.HTTP_404_NOT_FOUND] = _response("No such page.", ERROR)
-            for code, response in errors.items():
+            for code, response in _error_responses(path, method, operation, views).items():
                 responses.setdefault(str(code), response)
     return result

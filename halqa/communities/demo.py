@@ -54,9 +54,17 @@ COMMUNITIES = [
         ],
         "sign": "principal.farabi@halqa.test",
         "discussion": [
-            ("nora@halqa.test", "نتائج الاختبار التشخيصي جاهزة: **42٪** فقط أتقنوا حل المعادلات الخطية. ما الذي نجربه أولاً؟", None),
+            (
+                "nora@halqa.test",
+                "نتائج الاختبار التشخيصي جاهزة: **42٪** فقط أتقنوا حل المعادلات الخطية. ما الذي نجربه أولاً؟",
+                None,
+            ),
             ("teacher@halqa.test", "أقترح بطاقات الخروج بعد كل حصة، وأستطيع مشاركة النموذج الذي أستخدمه.", 0),
-            ("expert@halqa.test", "Exit tickets work well when the team agrees on *one* question per lesson. Happy to join your next meeting.", 0),
+            (
+                "expert@halqa.test",
+                "Exit tickets work well when the team agrees on *one* question per lesson. Happy to join your next meeting.",
+                0,
+            ),
         ],
     },
     {
@@ -90,7 +98,11 @@ COMMUNITIES = [
         ],
         "sign": None,
         "discussion": [
-            ("reza@halqa.test", "پیش‌آزمون نشان داد بیشتر دانش‌آموزان مخرج‌ها را با هم جمع می‌کنند. برای درس پژوهشی از نوار کسری شروع کنیم؟", None),
+            (
+                "reza@halqa.test",
+                "پیش‌آزمون نشان داد بیشتر دانش‌آموزان مخرج‌ها را با هم جمع می‌کنند. برای درس پژوهشی از نوار کسری شروع کنیم؟",
+                None,
+            ),
             ("zahra@halqa.test", "موافقم. من شواهد کار دانش‌آموزان را جمع می‌کنم و جلسه بعد می‌آورم.", 0),
         ],
     },
@@ -125,8 +137,16 @@ COMMUNITIES = [
         ],
         "sign": None,
         "discussion": [
-            ("anna@halqa.test", "Коллеги, как вы удерживаете внимание шестиклассников на последнем уроке в пятницу?", None),
-            ("maria@halqa.test", "Смена деятельности каждые 10–12 минут и короткая игра в конце. Приходите ко мне на урок в среду.", 0),
+            (
+                "anna@halqa.test",
+                "Коллеги, как вы удерживаете внимание шестиклассников на последнем уроке в пятницу?",
+                None,
+            ),
+            (
+                "maria@halqa.test",
+                "Смена деятельности каждые 10–12 минут и короткая игра в конце. Приходите ко мне на урок в среду.",
+                0,
+            ),
         ],
     },
     {
@@ -159,8 +179,16 @@ COMMUNITIES = [
         ],
         "sign": "supervisor@halqa.test",
         "discussion": [
-            ("supervisor@halqa.test", "The blueprint is agreed. Please upload each school's pre-test results by the end of the month.", None),
-            ("dmitry@halqa.test", "School 17 will run it in grade 8 on Tuesday. We translated the items into Russian.", 0),
+            (
+                "supervisor@halqa.test",
+                "The blueprint is agreed. Please upload each school's pre-test results by the end of the month.",
+                None,
+            ),
+            (
+                "dmitry@halqa.test",
+                "School 17 will run it in grade 8 on Tuesday. We translated the items into Russian.",
+                0,
+            ),
         ],
     },
     {

@@ -18,7 +18,9 @@ def teaching_parent(world):
     return person
 
 
-@pytest.mark.parametrize("who,sees", [("colleague", False), ("foreign_teacher", False), ("principal", True), ("district_admin", True)])
+@pytest.mark.parametrize(
+    "who,sees", [("colleague", False), ("foreign_teacher", False), ("principal", True), ("district_admin", True)]
+)
 def test_parenthood_is_shown_only_to_the_childs_school_leaders(world, teaching_parent, client, who, sees):
     client.force_login(getattr(world, who))
     page = client.get(reverse("accounts:person", args=[teaching_parent.pk])).content.decode()

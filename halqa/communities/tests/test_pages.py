@@ -51,7 +51,11 @@ def plc(world):
         actor=world.colleague, school=world.school, name="Quiet circle", topic="Routines", visibility="members"
     )
     network_plc = services.create_community(
-        actor=world.supervisor, network=world.network, name="Network PLC", topic="Common assessment", visibility="public"
+        actor=world.supervisor,
+        network=world.network,
+        name="Network PLC",
+        topic="Common assessment",
+        visibility="public",
     )
     return SimpleNamespace(community=community, goal=goal, activity=activity, private=private, network=network_plc)
 
@@ -89,7 +93,9 @@ def test_anonymous_is_sent_to_sign_in(plc, client):
     assert reverse("account_login") in response["Location"]
 
 
-@pytest.mark.parametrize("who,status", [("colleague", 200), ("teacher", 404), ("principal", 200), ("other_teacher", 404)])
+@pytest.mark.parametrize(
+    "who,status", [("colleague", 200), ("teacher", 404), ("principal", 200), ("other_teacher", 404)]
+)
 def test_members_only_community_is_invisible_to_non_members(world, plc, client, who, status):
     client.force_login(getattr(world, who))
     assert client.get(url("detail", plc.private.pk)).status_code == status
@@ -164,8 +170,14 @@ def test_a_foreign_school_cannot_be_chosen(world, client):
     client.force_login(world.teacher)
     response = client.post(
         url("new"),
-        {"home": f"school:{world.foreign_school.pk}", "name": "X", "topic": "Y", "format": "subject_plc",
-         "visibility": "school", "cadence": "weekly"},
+        {
+            "home": f"school:{world.foreign_school.pk}",
+            "name": "X",
+            "topic": "Y",
+            "format": "subject_plc",
+            "visibility": "school",
+            "cadence": "weekly",
+        },
     )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
@@ -176,8 +188,14 @@ def test_supervisor_creates_a_network_community(world, client):
     client.force_login(world.supervisor)
     response = client.post(
         url("new"),
-        {"home": f"network:{world.network.pk}", "name": "Across schools", "topic": "Data", "format": "network",
-         "visibility": "public", "cadence": "monthly"},
+        {
+            "home": f"network:{world.network.pk}",
+            "name": "Across schools",
+            "topic": "Data",
+            "format": "network",
+            "visibility": "public",
+            "cadence": "monthly",
+        },
     )
     assert response.status_code == 302
     assert Community.objects.get(name="Across schools").network == world.network
@@ -222,7 +240,8 @@ def test_charter_is_edited_by_facilitators_and_history_kept(world, plc, client):
     client.force_login(world.teacher)
     assert client.get(url("charter", plc.community.pk)).status_code == 200
     response = client.post(
-        url("charter", plc.community.pk), {"mission": "Learn together, with data", "norms": "Start on time", "note": "data"}
+        url("charter", plc.community.pk),
+        {"mission": "Learn together, with data", "norms": "Start on time", "note": "data"},
     )
     assert response.status_code == 302
     assert plc.community.charter_revisions.count() == 2
@@ -233,7 +252,9 @@ def test_charter_is_edited_by_facilitators_and_history_kept(world, plc, client):
 
 def test_unchanged_charter_is_refused(world, plc, client):
     client.force_login(world.teacher)
-    response = client.post(url("charter", plc.community.pk), {"mission": "Learn together", "norms": "Start on time\nEvidence first"})
+    response = client.post(
+        url("charter", plc.community.pk), {"mission": "Learn together", "norms": "Start on time\nEvidence first"}
+    )
     assert response.status_code == 400
     assert "Nothing changed" in response.content.decode()
     assert CharterRevision.objects.filter(community=plc.community).count() == 1
@@ -255,7 +276,10 @@ def test_goals_managed_by_facilitators(world, plc, client):
     client.force_login(world.teacher)
     data = {"title": "Observe twice", "target": "2 each", "measure": "log", "due_date": "2027-03-01"}
     assert client.post(url("goal_new", plc.community.pk), data).status_code == 302
-    assert client.post(url("goal_edit", plc.community.pk, plc.goal.pk), {**data, "title": "90% mastery"}).status_code == 302
+    assert (
+        client.post(url("goal_edit", plc.community.pk, plc.goal.pk), {**data, "title": "90% mastery"}).status_code
+        == 302
+    )
     plc.goal.refresh_from_db()
     assert plc.goal.title == "90% mastery"
     assert client.post(url("goal_delete", plc.community.pk, plc.goal.pk)).status_code == 302
@@ -264,7 +288,9 @@ def test_goals_managed_by_facilitators(world, plc, client):
 
 def test_bad_goal_input(world, plc, client):
     client.force_login(world.teacher)
-    response = client.post(url("goal_new", plc.community.pk), {"title": "x", "target": "", "measure": "m", "due_date": "soon"})
+    response = client.post(
+        url("goal_new", plc.community.pk), {"title": "x", "target": "", "measure": "m", "due_date": "soon"}
+    )
     assert response.status_code == 400
     assert Goal.objects.filter(community=plc.community).count() == 1
 
@@ -398,7 +424,10 @@ def test_the_last_facilitator_cannot_be_removed_or_leave(world, plc, client):
 
 def test_member_leaves_and_chooses_their_part(world, plc, client):
     client.force_login(world.colleague)
-    assert client.post(url("my_part", plc.community.pk), {"role": "expert", "activity": "I film a lesson"}).status_code == 302
+    assert (
+        client.post(url("my_part", plc.community.pk), {"role": "expert", "activity": "I film a lesson"}).status_code
+        == 302
+    )
     membership = plc.community.memberships.get(user=world.colleague)
     assert (membership.role, membership.activity) == (Role.EXPERT, "I film a lesson")
     assert client.post(url("leave", plc.community.pk)).status_code == 302
@@ -418,14 +447,28 @@ def test_outsiders_cannot_leave_or_set_a_part(world, plc, client):
 def test_work_program_kept_by_facilitators(world, plc, client):
     client.force_login(world.colleague)
     assert client.get(url("program", plc.community.pk)).status_code == 200
-    assert client.post(url("program", plc.community.pk), {"title": "x", "format": "meeting", "starts_on": "2026-12-01", "status": "planned"}).status_code == 403
+    assert (
+        client.post(
+            url("program", plc.community.pk),
+            {"title": "x", "format": "meeting", "starts_on": "2026-12-01", "status": "planned"},
+        ).status_code
+        == 403
+    )
     assert client.get(url("activity_edit", plc.community.pk, plc.activity.pk)).status_code == 403
     assert client.post(url("activity_delete", plc.community.pk, plc.activity.pk)).status_code == 403
     client.force_login(world.teacher)
-    data = {"title": "Lesson study", "format": "lesson_study", "starts_on": "2026-12-01", "status": "planned",
-            "responsible": world.colleague.pk}
+    data = {
+        "title": "Lesson study",
+        "format": "lesson_study",
+        "starts_on": "2026-12-01",
+        "status": "planned",
+        "responsible": world.colleague.pk,
+    }
     assert client.post(url("program", plc.community.pk), data).status_code == 302
-    assert client.post(url("activity_edit", plc.community.pk, plc.activity.pk), {**data, "status": "done"}).status_code == 302
+    assert (
+        client.post(url("activity_edit", plc.community.pk, plc.activity.pk), {**data, "status": "done"}).status_code
+        == 302
+    )
     plc.activity.refresh_from_db()
     assert plc.activity.status == "done"
     assert client.post(url("activity_delete", plc.community.pk, plc.activity.pk)).status_code == 302
@@ -452,14 +495,25 @@ def test_program_hidden_from_strangers(world, plc, client):
 
 def draft(world, plc):
     return services.draft_decision(
-        plc.community, actor=world.teacher, number="12/2026", topic="Algebra", goals_text="80% mastery",
-        period_start=dt.date(2026, 9, 1), period_end=dt.date(2027, 6, 30),
+        plc.community,
+        actor=world.teacher,
+        number="12/2026",
+        topic="Algebra",
+        goals_text="80% mastery",
+        period_start=dt.date(2026, 9, 1),
+        period_end=dt.date(2027, 6, 30),
     )
 
 
 def test_facilitator_drafts_and_only_the_principal_signs(world, plc, client):
     client.force_login(world.teacher)
-    data = {"number": "12/2026", "topic": "Algebra", "goals_text": "80%", "period_start": "2026-09-01", "period_end": "2027-06-30"}
+    data = {
+        "number": "12/2026",
+        "topic": "Algebra",
+        "goals_text": "80%",
+        "period_start": "2026-09-01",
+        "period_end": "2027-06-30",
+    }
     response = client.post(url("decisions", plc.community.pk), data)
     decision = Decision.objects.get(community=plc.community)
     assert response.status_code == 302
@@ -502,7 +556,13 @@ def test_draft_can_be_edited_and_deleted(world, plc, client):
     assert client.get(url("decision_edit", plc.community.pk, decision.pk)).status_code == 403
     client.force_login(world.teacher)
     assert client.get(url("decision_edit", plc.community.pk, decision.pk)).status_code == 200
-    data = {"number": "13", "topic": "Algebra II", "goals_text": "g", "period_start": "2026-09-01", "period_end": "2027-06-30"}
+    data = {
+        "number": "13",
+        "topic": "Algebra II",
+        "goals_text": "g",
+        "period_start": "2026-09-01",
+        "period_end": "2027-06-30",
+    }
     assert client.post(url("decision_edit", plc.community.pk, decision.pk), data).status_code == 302
     bad = {**data, "period_end": "2026-01-01"}
     assert client.post(url("decision_edit", plc.community.pk, decision.pk), bad).status_code == 400
@@ -528,8 +588,12 @@ def test_decision_pages_visibility(world, plc, client):
 
 def test_network_decision_is_signed_by_the_supervisor(world, plc):
     decision = services.draft_decision(
-        plc.network, actor=world.supervisor, topic="t", goals_text="g",
-        period_start=dt.date(2026, 9, 1), period_end=dt.date(2027, 6, 30),
+        plc.network,
+        actor=world.supervisor,
+        topic="t",
+        goals_text="g",
+        period_start=dt.date(2026, 9, 1),
+        period_end=dt.date(2027, 6, 30),
     )
     from django.core.exceptions import PermissionDenied
 
@@ -574,15 +638,30 @@ def test_community_page_and_list_do_not_grow_with_data(world, plc, client):
     from halqa.orgs.tests.seeding import count_queries
 
     client.force_login(world.teacher)
-    for path in (url("detail", plc.community.pk), url("list"), url("members", plc.community.pk), url("program", plc.community.pk)):
+    for path in (
+        url("detail", plc.community.pk),
+        url("list"),
+        url("members", plc.community.pk),
+        url("program", plc.community.pk),
+    ):
         client.get(path)
-    before = {p: count_queries(lambda p=p: client.get(p))[0] for p in (url("detail", plc.community.pk), url("list"), url("members", plc.community.pk), url("program", plc.community.pk))}
+    before = {
+        p: count_queries(lambda p=p: client.get(p))[0]
+        for p in (
+            url("detail", plc.community.pk),
+            url("list"),
+            url("members", plc.community.pk),
+            url("program", plc.community.pk),
+        )
+    }
     for n in range(30):
         person = UserFactory(roles=["teacher"], subjects=["math"])
         add(plc.community, person)
         Goal.objects.create(community=plc.community, title=f"g{n}", target="t", measure="m", due_date=TODAY)
         Activity.objects.create(community=plc.community, title=f"a{n}", starts_on=TODAY, responsible=person)
         services.record_progress(plc.goal, actor=world.teacher, progress=n)
-        services.create_community(actor=world.teacher, school=world.school, name=f"PLC {n}", topic="t", visibility="public")
+        services.create_community(
+            actor=world.teacher, school=world.school, name=f"PLC {n}", topic="t", visibility="public"
+        )
     after = {p: count_queries(lambda p=p: client.get(p))[0] for p in before}
     assert after == before

@@ -31,17 +31,22 @@ PUBLIC_ROUTES = {
     "accounts/password/reset/key/done/": "the end of the reset",
     "accounts/confirm-email/": "the emailed confirmation flow",
     "accounts/confirm-email/(?P<key>[-:\\w]+)/$": "the emailed confirmation link",
-    "accounts/login/code/confirm/": "part of signing in",
+    "accounts/logout/": "signing out; a visitor who is not signed in is simply sent home",
     "accounts/2fa/authenticate/": "the second step of signing in",
     "invitations/<str:token>/": "the emailed invitation link; the token is the permission",
     "api/v1/schema/": "the API's public description",
     "api/v1/docs/": "the API's public description",
     "api/v1/redoc/": "the API's public description",
+    "verify/": "anyone holding a decision's code may check it, by design",
+    "verify/<str:code>/": "anyone holding a decision's code may check it, by design",
+    "api/v1/verify/<str:code>/": "anyone holding a decision's code may check it, by design",
 }
 
 # Routes left out of the gate, with the reason and the test that covers them instead.
 EXEMPT_PREFIXES = {
     "admin/": "Django admin: AdminSite requires is_staff for every view (test_admin_requires_staff)",
+    "accounts/login/code/": "login by code is off: allauth sends every request back to sign-in "
+    "(test_login_code_confirmation_without_a_pending_login_returns_to_sign_in)",
 }
 
 ALLOW, DENY = "allow", "deny"

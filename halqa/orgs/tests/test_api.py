@@ -541,3 +541,29 @@ def test_invitation_api_query_count_does_not_grow_with_data(as_, invitations, pe
         assert response.json()["count"] > 10
 
     assert_queries_do_not_grow(people, lambda: api.get(INVITATIONS), check=ok, check_after=more)
+
+
+def test_api_root_lists_resources_for_people_only(world, client):
+    assert client.get("/api/v1/").status_code == 403
+    client.force_login(world.teacher)
+    response = client.get("/api/v1/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert "communities" in response.json()
+
+
+def test_principal_reads_one_invitation_others_cannot(world, client):
+    from halqa.orgs import services
+
+    invitation, _ = services.invite(
+        actor=world.principal, school=world.school, email="one@example.org", position="teacher"
+    )
+    client.force_login(world.principal)
+    response = client.get(f"/api/v1/invitations/{invitation.pk}/")
+    assert response.status_code == 200
+    assert response.json()["email"] == "one@example.org"
+    client.force_login(world.teacher)
+    assert client.get(f"/api/v1/invitations/{invitation.pk}/").status_code == 404
+
+
+def test_redoc_page_renders(client):
+    assert client.get("/api/v1/redoc/").status_code == 200
