@@ -1,55 +1,57 @@
 """The API is fuzzed against its own OpenAPI schema.
 
 Schemathesis loads the schema the application serves (/api/v1/schema/) and drives every operation in
-it through the WSGI application, once per role: teacher, principal, parent, student and district
-admin, each signed in with a DRF token, and anonymous. For every operation and role Hypothesis draws
-HALQA_FUZZ_EXAMPLES (default 50) examples mixing valid ("positive") and invalid ("negative") input;
-for COVERAGE_ROLES the deterministic coverage phase adds boundary values, missing and mistyped fields
-and methods the schema does not declare. Each operation is a subtest: one failing operation does not
-hide the others.
+it through the WSGI application. For every operation Hypothesis draws HALQA_FUZZ_EXAMPLES (default 50)
+examples mixing valid ("positive") and invalid ("negative") input, and each example is sent by every
+role: teacher, principal, parent, student and district admin, each with a DRF token, and anonymous.
+Every answer is checked against the schema. Each operation is a subtest, so one failing operation does
+not hide the others; the last test fails if an operation of the schema was not fuzzed, and prints
+(and writes to test-artifacts/api-fuzz-summary.txt) one line of totals.
 
 Generation is derandomized, so a run is reproducible; ask for more with e.g.
 HALQA_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/api -n 0 -q
 
-The world (people in every role, see conftest.py) and a community with a discussion are created once
-per role. Every example runs in a savepoint that is rolled back: examples do not see each other's
+The world (people in every role, see conftest.py) plus invitations, communities and a discussion are
+created once. Every request runs in a savepoint that is rolled back: requests do not see each other's
 writes, and a failure replays against the same data while Hypothesis shrinks it.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
+import hypothesis
 import pytest
 import schemathesis
 from django.conf import settings
-from django.core import signals
+from django.core import signals, validators
 from django.db import close_old_connections, transaction
-import hypothesis
+from django.test import Client
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
+from rest_framework import fields, relations
 from rest_framework.authtoken.models import Token
+from schemathesis.core import NotSet
+from schemathesis.core.jsonschema import make_validator
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.core.result import Err
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from halqa.core.testing import authz
 from halqa.wsgi import application
 
 EXAMPLES = int(os.environ.get("HALQA_FUZZ_EXAMPLES", "50"))
 ROLES = ("teacher", "principal", "parent", "student", "district_admin", "anonymous")
-HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 SCHEMA_URL = "/api/v1/schema/"
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 
-# Statuses that accept a request the schema calls valid: schemathesis' default less 3xx, 429 and
-# 5xx (none of which this API should give). 400 is not among them: valid input must not be refused...
-POSITIVE_STATUSES = ["2xx", "401", "403", "404", "409"]
-# ...except where the outcome depends on data the schema cannot describe. Each entry says why.
-STATE_DEPENDENT = {
-    "POST /api/v1/invitations/": "the school must be one the caller leads; an address is invited once",
-    "POST /api/v1/invitations/{id}/revoke/": "only a pending invitation can be withdrawn",
-    "PATCH /api/v1/networks/{id}/": "a network holds schools of its own authority only",
-}
 # Operations that deliberately accept input the schema calls invalid, and why.
 LENIENT = {
     "GET /api/v1/people/": (
@@ -60,57 +62,207 @@ LENIENT = {
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("fuzz")]
 
+# The checks, and why:
+# - not_a_server_error: no 5xx, ever.
+# - status_code_conformance, content_type_conformance, response_schema_conformance,
+#   response_headers_conformance: every answer, errors included, is documented with its body
+#   (halqa/api/schema.py documents the 400/401/403/404 answers of every operation).
+# - invalid_input_is_refused (below; schemathesis' negative_data_rejection, read as DRF reads JSON):
+#   input the schema calls invalid gets a 4xx.
+# - valid_input_is_accepted (below; in place of schemathesis' positive_data_acceptance): input the
+#   schema calls valid is not refused for its form. A 400 that a service gives for the state of the
+#   data ("already answered", "not a member", "a signed decision cannot be changed") is correct.
+# - unsupported_method, allow_header_conformance: an undeclared method gets 405 with `Allow`, and
+#   `Allow` agrees with the schema. (Both fire on the requests that schemathesis' coverage phase makes;
+#   the fuzzing phase used here makes none, so test_undeclared_methods_are_refused checks them.)
+# Left out: missing_required_header (no operation declares a required header), use_after_free and
+# ensure_resource_availability (they need stateful sequences; every example here is rolled back),
+# ignored_auth (the anonymous role checks this on every example), object_level_authorization (who
+# sees what is tested per role in halqa/*/tests), max_response_time (timing makes CI flaky).
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+)
+CONFIG = {
+    "generation": {
+        "with-security-parameters": False,  # credentials come from the role
+        # DRF refuses NUL in every text field; a schema cannot say so short of a pattern on every string.
+        "allow-x00": False,
+    },
+    "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+}
 
-def schemathesis_config() -> schemathesis.Config:
-    return schemathesis.Config.from_dict(
-        {
-            # Credentials come from the role, not from the generator.
-            "generation": {"with-security-parameters": False},
-            # The checks, and why:
-            # - not_a_server_error: no 5xx, ever.
-            # - status_code_conformance, content_type_conformance, response_schema_conformance,
-            #   response_headers_conformance: every answer, errors included, is documented, with its
-            #   body (halqa/api/schema.py documents the 400/401/403/404 answers).
-            # - negative_data_rejection: input the schema calls invalid is refused (4xx).
-            # - positive_data_acceptance: input the schema calls valid is not refused with 400, so the
-            #   schema is as strict as the view (STATE_DEPENDENT lists the exceptions).
-            # - unsupported_method, allow_header_conformance: a method the schema does not declare gets
-            #   405 with an `Allow` header, and `Allow` lists what the schema declares.
-            # - missing_required_header: a request without a required header is refused.
-            # Left out: use_after_free and ensure_resource_availability (they need stateful sequences;
-            # each example here is rolled back), ignored_auth (the anonymous role checks this on every
-            # example, see the test), object_level_authorization (who sees what is tested per role in
-            # halqa/*/tests), max_response_time (timing makes CI flaky).
-            "checks": {
-                "enabled": False,
-                "not_a_server_error": {"enabled": True},
-                "status_code_conformance": {"enabled": True},
-                "content_type_conformance": {"enabled": True},
-                "response_schema_conformance": {"enabled": True},
-                "response_headers_conformance": {"enabled": True},
-                "negative_data_rejection": {"enabled": True},
-                "positive_data_acceptance": {"enabled": True, "expected-statuses": POSITIVE_STATUSES},
-                "unsupported_method": {"enabled": True},
-                "allow_header_conformance": {"enabled": True},
-                "missing_required_header": {"enabled": True},
-            },
-            "operations": [
-                {
-                    "include-name": name,
-                    "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES, "400"]}},
-                }
-                for name in STATE_DEPENDENT
-            ]
-            + [{"include-name": name, "checks": {"negative_data_rejection": {"enabled": False}}} for name in LENIENT],
-        }
-    )
+
+# --- Input as DRF reads it -------------------------------------------------------------------------
+# DRF reads JSON leniently: a number where text is expected becomes its text, text is trimmed, "7"
+# and 7.0 count as the integer 7, "yes" as true. The schema describes the input as DRF reads it, so
+# an invalid example that reads as valid is not expected to be refused, and a valid one that reads as
+# invalid (" " for a required name) may be.
+
+
+def resolve(schema: dict, root: dict) -> dict:
+    while isinstance(schema, dict) and "$ref" in schema:
+        node = root
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema if isinstance(schema, dict) else {}
+
+
+def alternatives(schema: dict, root: dict) -> list[dict]:
+    schema = resolve(schema, root)
+    found = [schema]
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(keyword, []):
+            found += alternatives(part, root)
+    return found
+
+
+def read_as_drf(value, schema: dict, root: dict):
+    parts = alternatives(schema, root)
+    kinds = set()
+    for part in parts:
+        kind = part.get("type")
+        kinds.update([kind] if isinstance(kind, str) else kind or [])
+    text = "string" in kinds and not any("enum" in part for part in parts)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and "integer" in kinds:
+        try:
+            return int(fields.IntegerField.re_decimal.sub("", value))
+        except ValueError:
+            pass
+    if isinstance(value, str) and "boolean" in kinds and value.lower() in fields.BooleanField.TRUE_VALUES:
+        return True
+    if isinstance(value, str) and "boolean" in kinds and value.lower() in fields.BooleanField.FALSE_VALUES:
+        return False
+    if isinstance(value, float) and "integer" in kinds and value.is_integer():
+        return int(value)
+    if isinstance(value, int | float) and "boolean" in kinds and value in (0, 1):
+        return bool(value)
+    if isinstance(value, int | float) and "string" in kinds and not kinds & {"integer", "number"}:
+        value = str(value)  # CharField and ChoiceField both take str(value)
+    if isinstance(value, str) and text:
+        return value.strip()  # CharField trims (ChoiceField does not)
+    if isinstance(value, list):
+        items = next((part["items"] for part in parts if "items" in part), {})
+        return [read_as_drf(item, items, root) for item in value]
+    if isinstance(value, dict):
+        properties = {name: sub for part in parts for name, sub in part.get("properties", {}).items()}
+        return {name: read_as_drf(item, properties.get(name, {}), root) for name, item in value.items()}
+    return value
+
+
+def reads_as_valid(case) -> bool:
+    """Whether the request is valid for the schema once DRF has read its body and query."""
+    validator_cls = case.operation.schema.adapter.jsonschema_validator_cls
+    try:
+        if not isinstance(case.body, NotSet) and case.media_type:
+            body = case.operation.get_body_for_media_type(case.media_type)
+            if body is None:
+                return False
+            schema = body.validation_schema
+            if not make_validator(schema, validator_cls).is_valid(read_as_drf(case.body, schema, schema)):
+                return False
+        if case.query:
+            schema = case.operation.query.validation_schema
+            # An empty query value counts as not given (DRF's pagination, the directory's filters).
+            query = {name: value for name, value in case.query.items() if value not in ("", [""])}
+            query = {name: _single(value) for name, value in query.items()}
+            if not make_validator(schema, validator_cls).is_valid(read_as_drf(query, schema, schema)):
+                return False
+    except (TypeError, ValueError):  # a value JSON cannot hold, such as the bytes of an upload
+        return False
+    return True
+
+
+def _single(value):
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def invalid_input_is_refused(ctx, response, case):
+    if case.operation.label in LENIENT:
+        return None
+    try:
+        return negative_data_rejection(ctx, response, case)
+    except AssertionError:
+        if reads_as_valid(case):
+            return None
+        raise
+
+
+def message_pattern(template) -> re.Pattern:
+    """A DRF or Django error message, its placeholders ({max_length}, %(limit_value)d) matching anything."""
+    parts = re.split(r"\{[a-z_]+\}|%\([a-z_]+\)[sdr]", str(template))
+    return re.compile(".*".join(re.escape(part) for part in parts), re.DOTALL)
+
+
+def form_messages() -> list[re.Pattern]:
+    """What DRF and Django say about the form of a value (its type, length, range, format, choice), in
+    every language of the site: the answer speaks the caller's."""
+    templates = set()
+    for module in (fields, relations):
+        for field in vars(module).values():
+            if isinstance(field, type) and issubclass(field, fields.Field):
+                messages = getattr(field, "default_error_messages", {})
+                # "Object does not exist" is about the data, not the form.
+                templates.update(message for key, message in messages.items() if key != "does_not_exist")
+    for validator in (
+        validators.URLValidator,
+        validators.EmailValidator,
+        validators.MaxLengthValidator,
+        validators.MinLengthValidator,
+        validators.MaxValueValidator,
+        validators.MinValueValidator,
+        validators.ProhibitNullCharactersValidator,
+        validators.RegexValidator,
+    ):
+        templates.add(validator.message)
+    templates.update(validators.DecimalValidator.messages.values())
+    patterns = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            patterns += [message_pattern(template) for template in templates]
+    return patterns
+
+
+FORM_MESSAGES = form_messages()
+
+
+def messages_in(body) -> list[str]:
+    if isinstance(body, str):
+        return [body]
+    if isinstance(body, list):
+        return [message for item in body for message in messages_in(item)]
+    if isinstance(body, dict):
+        return [message for item in body.values() for message in messages_in(item)]
+    return []
+
+
+def valid_input_is_accepted(ctx, response, case):
+    if case.meta is None or not case.meta.generation.mode.is_positive or response.status_code != 400:
+        return None
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = response.content.decode(errors="replace")
+    about_form = [text for text in messages_in(body) if any(p.fullmatch(text) for p in FORM_MESSAGES)]
+    if about_form and reads_as_valid(case):
+        raise AssertionError(
+            "Input the schema calls valid was refused for its form, so the schema is looser than the "
+            f"view: {about_form}"
+        )
+    return None
 
 
 # --- Steering: schema-valid ids that name objects of the world ---------------------------------------
 # A generated integer id is nearly always unknown, and the answer is a 404 before the view looks at
-# the body. Half of the valid examples get their path ids (and some body references) drawn from the
-# objects the current test created, so reading, changing and inviting are exercised for real.
-# A path parameter draws from the pool named by the path segment before it: /communities/{community_pk}/
+# the body. Half of the examples get their valid path ids (and some body references) drawn from the
+# objects of the current test, so reading, changing and inviting are exercised for real. A path
+# parameter draws from the pool named by the path segment before it: /communities/{community_pk}/
 # from "communities", /threads/{id}/posts/ from "threads". Without a pool the generated value stays.
 
 POOLS: dict[str, list] = {}
@@ -133,9 +285,17 @@ def path_pools(path: str) -> dict[str, str]:
 
 def from_pool(pool: str):
     """A value of the pool when drawn, or None (keep the generated one) when the world has none."""
-    return st.integers(min_value=0, max_value=255).map(
-        lambda i: POOLS[pool][i % len(POOLS[pool])] if POOLS.get(pool) else None
-    )
+
+    def pick(i: int):
+        values = POOLS.get(pool)
+        return values[i % len(values)] if values else None
+
+    return st.one_of(st.none(), st.integers(min_value=0, max_value=255).map(pick))
+
+
+def valid_part(case, location) -> bool:
+    component = case.meta.components.get(location) if case.meta is not None else None
+    return component is None or component.mode.is_positive
 
 
 def steer_towards_existing_objects(context, strategy):
@@ -144,13 +304,14 @@ def steer_towards_existing_objects(context, strategy):
     references = BODY_REFERENCES.get(operation.label, {})
     if not parameters and not references:
         return strategy
-    maybe = lambda pool: st.one_of(st.none(), from_pool(pool))  # noqa: E731
 
     def steer(case):
-        if case.meta is None or not case.meta.generation.mode.is_positive:
-            return st.just(case)  # invalid input stays invalid
-        path = st.fixed_dictionaries({name: maybe(pool) for name, pool in parameters.items()})
-        body = st.fixed_dictionaries({name: maybe(pool) for name, pool in references.items()})
+        # Only a valid part is steered: an invalid path id stays invalid, while a valid id next to an
+        # invalid body now names an object, so the body reaches the serializer instead of a 404.
+        path_ok = valid_part(case, ParameterLocation.PATH)
+        body_ok = valid_part(case, ParameterLocation.BODY)
+        path = st.fixed_dictionaries({name: from_pool(pool) for name, pool in parameters.items() if path_ok})
+        body = st.fixed_dictionaries({name: from_pool(pool) for name, pool in references.items() if body_ok})
         return st.tuples(path, body).map(lambda drawn: apply(case, *drawn))
 
     def apply(case, path, body):
@@ -185,7 +346,9 @@ def build_world_extras(w) -> dict[str, list]:
     from halqa.orgs.models import Invitation
 
     org_services.invite(actor=w.principal, school=w.school, email="new@example.org", position="teacher")
-    withdrawn, _token = org_services.invite(actor=w.principal, school=w.school, email="gone@example.org", position="parent")
+    withdrawn, _token = org_services.invite(
+        actor=w.principal, school=w.school, email="gone@example.org", position="parent"
+    )
     org_services.revoke_invitation(withdrawn, actor=w.principal)
     org_services.invite(actor=w.other_principal, school=w.other_school, email="else@example.org", position="teacher")
 
@@ -234,8 +397,8 @@ def build_world_extras(w) -> dict[str, list]:
 
 
 @pytest.fixture
-def caller(world, role, monkeypatch, settings, tmp_path):
-    """The role's Authorization header, with the world's objects in the steering pools."""
+def callers(world, monkeypatch, settings, tmp_path):
+    """One caller per role, with the world's objects in the steering pools."""
     settings.MEDIA_ROOT = tmp_path / "media"  # attachments, should an upload get through
     # Django's test client detaches closing the connection from the request signals; without that the
     # WSGI handler would close the test's connection, and its transaction, after the first request.
@@ -244,24 +407,28 @@ def caller(world, role, monkeypatch, settings, tmp_path):
     # Random requests are not deliberate authorization tests: keep them out of the route gate.
     monkeypatch.setattr(authz.Recorder, "record", classmethod(lambda cls, route, kind: None))
     POOLS.update(build_world_extras(world))
-    headers = {}
-    if role != "anonymous":
-        headers["Authorization"] = f"Token {Token.objects.create(user=getattr(world, role)).key}"
-    yield SimpleNamespace(role=role, headers=headers)
+    callers = []
+    for role in ROLES:
+        headers = {}
+        if role != "anonymous":
+            headers["Authorization"] = f"Token {Token.objects.create(user=getattr(world, role)).key}"
+        callers.append(SimpleNamespace(role=role, headers=headers))
+    yield callers
     POOLS.clear()
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def api_schema(caller):
-    """The schema the application serves, loaded afresh for each role: no state carries over."""
-    loaded = schemathesis.openapi.from_wsgi(SCHEMA_URL, application, config=schemathesis_config())
+@functools.cache
+def api_schema():
+    """The schema the application serves, loaded once."""
+    loaded = schemathesis.openapi.from_wsgi(SCHEMA_URL, application, config=schemathesis.Config.from_dict(CONFIG))
     loaded.hook("before_generate_case")(steer_towards_existing_objects)
     return loaded
 
 
 STATS: Counter = Counter()  # (operation, role, mode) → examples run
+ANSWERS: Counter = Counter()  # status class ("2xx", "4xx") → answers
 FAILED: set[tuple[str, str]] = set()  # (operation, role) with a failing example
 
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
@@ -271,93 +438,130 @@ HYPOTHESIS = hypothesis.settings(
     database=None,  # and nothing replayed from earlier runs
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-    verbosity=hypothesis.Verbosity.quiet,
+    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate, hypothesis.Phase.shrink],
 )
 
 
-def allows_anonymous(operation) -> bool:
-    return {} in (operation.definition.raw.get("security") or [{}])
+def allows_anonymous(raw_operation: dict) -> bool:
+    return {} in (raw_operation.get("security") or [{}])
 
 
-def fuzz(operation, caller) -> None:
-    """HALQA_FUZZ_EXAMPLES examples of valid and invalid input for one operation, as one caller."""
-    strategy = st.one_of([operation.as_strategy(generation_mode=mode) for mode in MODES])
+def send(case, caller) -> None:
+    """One request, checked; in a savepoint that is rolled back."""
+    try:
+        with transaction.atomic():
+            try:
+                response = case.call_and_validate(
+                    headers=caller.headers, additional_checks=[invalid_input_is_refused, valid_input_is_accepted]
+                )
+            finally:
+                transaction.set_rollback(True)
+        ANSWERS[f"{response.status_code // 100}xx"] += 1
+        if caller.role == "anonymous" and not allows_anonymous(case.operation.definition.raw):
+            # Without credentials nothing is read or changed, whatever the input (a 404 only for a
+            # path no route matches, such as /api/v1/schools/1.5/).
+            assert response.status_code in (401, 403, 404), f"answered {response.status_code}"
+    except BaseException as exc:
+        FAILED.add((case.operation.label, caller.role))
+        exc.add_note(f"Sent as: {caller.role}")
+        raise
+
+
+def fuzz(operation, callers) -> None:
+    """HALQA_FUZZ_EXAMPLES examples of valid and invalid input for one operation, each sent by every
+    caller (generating an example costs more than sending it)."""
 
     @HYPOTHESIS
-    @hypothesis.given(case=strategy)
+    @hypothesis.given(case=st.one_of([operation.as_strategy(generation_mode=mode) for mode in MODES]))
     def example(case):
-        STATS[(operation.label, caller.role, case.meta.generation.mode.value)] += 1
-        try:
-            with transaction.atomic():
-                try:
-                    if os.environ.get("PROBE"):
-                        try:
-                            response = case.call_and_validate(headers=caller.headers)
-                        except Exception as exc:
-                            import json
-                            fails = getattr(exc, "exceptions", [exc])
-                            with open("/tmp/proto/probe.jsonl", "a") as fh:
-                                for f in fails:
-                                    fh.write(json.dumps({"op": case.operation.label, "role": caller.role, "mode": case.meta.generation.mode.value, "type": type(f).__name__, "title": getattr(f, "title", ""), "msg": str(getattr(f, "message", f))[:600], "curl": case.as_curl_command(headers=caller.headers)[:700]}) + "\n")
-                            return
-                    else:
-                        response = case.call_and_validate(headers=caller.headers)
-                finally:
-                    transaction.set_rollback(True)
-            if caller.role == "anonymous" and not allows_anonymous(operation):
-                # Without credentials nothing is read or changed, whatever the input (a 404 only for
-                # a path no route matches, such as /api/v1/schools/1.5/).
-                assert response.status_code in (401, 403, 404), (
-                    f"anonymous {case.method} {case.formatted_path} answered {response.status_code}"
-                )
-        except BaseException:
-            FAILED.add((operation.label, caller.role))
-            raise
+        for caller in callers:
+            STATS[(operation.label, caller.role, case.meta.generation.mode.value)] += 1
+            send(case, caller)
 
     example()
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_api_conforms_to_its_schema(api_schema, caller, subtests):
-    for result in api_schema.get_all_operations():
-        operation = result.ok()  # an operation schemathesis cannot read fails the test here
-        with subtests.test(msg=f"{operation.label} as {caller.role}"):
-            fuzz(operation, caller)
+def test_api_conforms_to_its_schema(callers, subtests):
+    for result in api_schema().get_all_operations():
+        if isinstance(result, Err):  # an operation schemathesis cannot read
+            with subtests.test(msg=result.err().label):
+                raise result.err()
+            continue
+        operation = result.ok()
+        with subtests.test(msg=operation.label):
+            fuzz(operation, callers)
+
+
+# --- Methods the schema does not declare --------------------------------------------------------------
+
+
+def served_schema() -> dict:
+    return Client().get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def test_undeclared_methods_are_refused(callers, subtests):
+    """Every path answers a method it does not declare with 405 and an `Allow` header that lists the
+    declared ones (HEAD and OPTIONS aside); anonymous callers are refused before that."""
+    client = Client()
+    for path, item in served_schema()["paths"].items():
+        declared = {method.upper() for method in item if method in HTTP_METHODS}
+        anonymous_allowed = any(allows_anonymous(op) for op in item.values() if isinstance(op, dict))
+        url = path
+        for name, pool in path_pools(path).items():
+            url = url.replace(f"{{{name}}}", str((POOLS.get(pool) or [1])[0]))
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - declared):
+            for caller in callers:
+                if caller.role not in ("teacher", "anonymous"):
+                    continue
+                with subtests.test(msg=f"{method} {path} as {caller.role}"):
+                    headers = {f"HTTP_{name.upper()}": value for name, value in caller.headers.items()}
+                    response = client.generic(method, url, content_type="application/json", **headers)
+                    if caller.role == "anonymous" and not anonymous_allowed:
+                        assert response.status_code in (401, 403), f"{method} {url}: {response.status_code}"
+                        continue
+                    assert response.status_code == 405, f"{method} {url}: {response.status_code}"
+                    allowed = {name.strip() for name in response.get("Allow", "").split(",") if name.strip()}
+                    assert allowed - {"HEAD", "OPTIONS"} == declared, f"{method} {url}: Allow: {response['Allow']}"
 
 
 # --- Every operation, every role, and a summary -------------------------------------------------------
 
 
-def documented_operations() -> list[str]:
-    """Every operation in the schema the application serves, read from the document itself."""
-    from django.test import Client
-
-    document = Client().get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
-    return [
-        f"{method.upper()} {path}" for path, item in document["paths"].items() for method in item if method in HTTP_METHODS
-    ]
-
-
 def test_every_operation_was_fuzzed_for_every_role(request, monkeypatch):
     """Runs last in the "fuzz" group (same module, hence same xdist worker, in collection order)."""
     monkeypatch.setattr(authz.Recorder, "record", classmethod(lambda cls, route, kind: None))
-    operations = documented_operations()
+    paths = served_schema()["paths"]
+    operations = [
+        f"{method.upper()} {path}" for path, item in paths.items() for method in item if method in HTTP_METHODS
+    ]
     examples = Counter()
     for (operation, role, _mode), count in STATS.items():
         examples[(operation, role)] += count
-    line = (
-        f"fuzz: {len(operations)} operations × {len(ROLES)} roles, {sum(examples.values())} examples, "
-        f"{len(FAILED)} failures"
+    answers = ", ".join(f"{count} {status}" for status, count in sorted(ANSWERS.items()))
+    lines = [
+        f"fuzz: {len(operations)} operations × {len(ROLES)} roles, {sum(examples.values())} examples "
+        f"({answers}), {len(FAILED)} failures"
+    ]
+    # Hypothesis stops early when it has tried every input an operation takes (GET /api/v1/me/ takes none).
+    small = sorted(
+        {
+            f"{op} ({examples[(op, role)]})"
+            for op in operations
+            for role in ROLES
+            if 0 < examples[(op, role)] < EXAMPLES and (op, role) not in FAILED
+        }
     )
+    if small:
+        lines.append(f"fuzz: fewer than {EXAMPLES} examples, every possible input tried: {', '.join(small)}")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(line)
+        for line in lines:
+            reporter.write_line(line)
     artifacts = Path(settings.BASE_DIR) / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    (artifacts / "api-fuzz-summary.txt").write_text(line + "\n")
+    (artifacts / "api-fuzz-summary.txt").write_text("\n".join(lines) + "\n")
 
-    ran = {item.callspec.params["role"] for item in request.session.items if item.originalname == "test_api_conforms_to_its_schema"}
-    if ran != set(ROLES):
-        pytest.skip("only part of the fuzz tests was selected")
-    skipped = [f"{op} as {role}" for op in operations for role in ROLES if examples[(op, role)] == 0]
-    assert not skipped, "operations the fuzzer did not run:\n" + "\n".join(skipped)
+    if not any(item.name == "test_api_conforms_to_its_schema" for item in request.session.items):
+        pytest.skip("the fuzz test was not selected")
+    missed = [f"{op} as {role}" for op in operations for role in ROLES if examples[(op, role)] == 0]
+    assert not missed, "operations the fuzzer did not run:\n" + "\n".join(missed)
