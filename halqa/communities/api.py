@@ -935,9 +935,10 @@ class MemberViewSet(
 
     def partial_update(self, request, community_pk=None, pk=None):
         membership = self.get_object()
-        serializer = RoleChangeSerializer(data=request.data)
+        serializer = RoleChangeSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.change_role(membership, actor=request.user, role=serializer.validated_data["role"])
+        if "role" in serializer.validated_data:  # PATCH: what is left out stays as it is
+            membership = services.change_role(membership, actor=request.user, role=serializer.validated_data["role"])
         return Response(membership_data(membership))
 
     def destroy(self, request, community_pk=None, pk=None):

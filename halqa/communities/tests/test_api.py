@@ -935,7 +935,13 @@ def test_the_last_facilitator_can_be_neither_demoted_nor_removed(as_, plc):
     assert (tala.role, tala.status) == (Role.FACILITATOR, Status.ACTIVE)
 
 
-@pytest.mark.parametrize("data,field", [({}, "role"), ({"role": "boss"}, "role"), ({"role": ["member"]}, "role")])
+def test_an_empty_patch_changes_nothing(as_, plc):
+    cyrus = membership(plc.community, plc.colleague)
+    assert as_("teacher").patch(url(plc.community, "members", cyrus.pk), {}, format="json").status_code == 200
+    assert Membership.objects.get(pk=cyrus.pk).role == Role.MEMBER
+
+
+@pytest.mark.parametrize("data,field", [({"role": "boss"}, "role"), ({"role": ["member"]}, "role")])
 def test_bad_role_changes_are_refused(as_, plc, data, field):
     cyrus = membership(plc.community, plc.colleague)
     response = as_("teacher").patch(url(plc.community, "members", cyrus.pk), data, format="json")
