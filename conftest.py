@@ -94,6 +94,19 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"a11y: {pages} pages checked in {len(languages)} languages, {violations} violations"
         )
+    root = Path(__file__).parent
+    fuzz_summary = root / "test-artifacts" / "api-fuzz-summary.txt"
+    if any("test_schema_fuzz" in report.nodeid for report in reports) and fuzz_summary.exists():
+        for line in fuzz_summary.read_text().splitlines():
+            terminalreporter.write_line(line)
+    if any("test_i18n" in report.nodeid for report in reports):
+        import polib
+
+        counts = []
+        for language in ("ar", "fa", "ru"):
+            po = polib.pofile(str(root / "halqa" / "locale" / language / "LC_MESSAGES" / "django.po"))
+            counts.append(f"{language} {len(po.translated_entries())}/{len([e for e in po if not e.obsolete])}")
+        terminalreporter.write_line("i18n: " + ", ".join(counts) + " translated")
 
 
 class MailBox:
