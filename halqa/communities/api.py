@@ -295,10 +295,7 @@ class ResponsibleField(serializers.PrimaryKeyRelatedField):
     }
 
     def get_queryset(self):
-        community = self.context["community"]
-        return User.objects.filter(
-            community_memberships__community=community, community_memberships__status=Status.ACTIVE
-        )
+        return queries.responsible_candidates(self.context["community"])
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -391,7 +388,8 @@ class CommunityDetailSerializer(CommunitySerializer):
     """A community with what the caller may see of it, and what they may do.
 
     `members`, `goals`, `program` and `decisions` are left out when the caller may not see them
-    (a guest sees the charter and the work program, not the member list)."""
+    (a person invited to a members-only community sees only what answering needs). `members` and
+    `member_count` hold only the people the caller may see listed (queries.members_visible_to)."""
 
     permissions = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(rules.ACTION_LABELS)),
@@ -646,7 +644,7 @@ class CommunityViewSet(viewsets.GenericViewSet):
             return queries.community_list(
                 user, text=filters.validated_data.get("q", ""), format=filters.validated_data.get("format", "")
             )
-        return queries.with_counts(queries.communities_visible_to(user)).prefetch_related(
+        return queries.with_counts(queries.communities_visible_to(user), user).prefetch_related(
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.filter(user=user) if user.is_authenticated else Membership.objects.none(),
@@ -688,8 +686,7 @@ class CommunityViewSet(viewsets.GenericViewSet):
         # Only what the caller may see is loaded; the serializer leaves the rest out.
         community.shown_members = community.shown_goals = community.shown_program = community.shown_decisions = []
         if rules.VIEW_MEMBERS in allowed:
-            managing = rules.MANAGE_MEMBERS in allowed  # guests are listed only for those who manage
-            community.shown_members = list(queries.active_members(community, with_guests=managing))
+            community.shown_members = list(queries.community_members(user, community))
         if rules.VIEW_GOALS in allowed:
             community.shown_goals = list(queries.goals(community))
         if rules.VIEW_PROGRAM in allowed:
@@ -906,16 +903,12 @@ class MemberViewSet(
         if self.fake():
             return Membership.objects.none()
         if self.action == "list":
-            return queries.active_members(self.community, with_guests=rules.MANAGE_MEMBERS in self.allowed)
+            return queries.community_members(self.request.user, self.community)
         if self.action == "pending":
             return queries.pending_members(self.community).prefetch_related(*PERSON_CARD)
-        statuses = [Status.ACTIVE]
-        if rules.MANAGE_MEMBERS in self.allowed:
-            statuses += [Status.INVITED, Status.REQUESTED]
-        return (
-            Membership.objects.filter(community=self.community, status__in=statuses)
-            .select_related("user", "invited_by")
-            .prefetch_related(*PERSON_CARD)
+        # One id, whatever is done with it: the same set as the list (plus what managers handle).
+        return queries.manageable_members(self.request.user, self.community, self.allowed).prefetch_related(
+            *PERSON_CARD
         )
 
     def get_serializer_class(self):

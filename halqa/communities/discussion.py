@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from halqa.accounts.models import User
 
 from . import rules
-from .models import Community, Role, Status
+from .models import Community
+from .queries import members_visible_to
 
 
 class CommunityDiscussionPolicy:
@@ -21,10 +22,9 @@ class CommunityDiscussionPolicy:
         return rules.MANAGE_MEMBERS in rules.permissions_for(user, host)
 
     def mentionable(self, user, host: Community) -> QuerySet[User]:
-        """Active members; guests (parents, students) only for those who manage members."""
-        members = host.memberships.filter(status=Status.ACTIVE)
-        if not self.can_moderate(user, host):
-            members = members.exclude(role=Role.GUEST)
+        """The members `user` sees listed (queries.members_visible_to): guests only for themselves
+        and for those who manage members."""
+        members = members_visible_to(user).filter(community=host)
         return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
 
     def url(self, host: Community) -> str:

@@ -1,9 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from halqa.accounts.models import User
-
 from .models import Activity, CharterRevision, Community, Decision, Goal, Role
+from .queries import responsible_candidates
 
 
 class DateInput(forms.DateInput):
@@ -65,9 +64,7 @@ class ActivityForm(forms.ModelForm):
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = User.objects.filter(
-            community_memberships__community=community, community_memberships__status="active"
-        )
+        self.fields["responsible"].queryset = responsible_candidates(community)
 
 
 class InviteForm(forms.Form):

@@ -2,51 +2,129 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
+from halqa.accounts.queries import people_visible_to
 from halqa.orgs.models import Membership as SchoolMembership
 from halqa.orgs.models import Position
 
-from .models import Activity, ActivityStatus, CharterRevision, Community, Goal, Membership, Status, Visibility
+from . import rules
+from .models import Activity, ActivityStatus, CharterRevision, Community, Goal, Membership, Role, Status, Visibility
+
+
+def _leader_q(user) -> Q:
+    """Communities whose home the person leads (the same test as `rules.is_leader`)."""
+    led_schools = SchoolMembership.objects.filter(user=user, position__in=[Position.PRINCIPAL, Position.DEPUTY]).values(
+        "school_id"
+    )
+    return (
+        Q(school__in=led_schools)
+        | Q(school__authority__admins=user)
+        | Q(network__supervisor=user)
+        | Q(network__authority__admins=user)
+    )
+
+
+def _signer_q(user) -> Q:
+    """The same test as `rules.can_sign`."""
+    principal_of = SchoolMembership.objects.filter(user=user, position=Position.PRINCIPAL).values("school_id")
+    return Q(school__in=principal_of) | Q(network__supervisor=user)
+
+
+def _visitor_q(user) -> Q:
+    """Public communities, and school-visible ones of the person's schools (`rules.belongs_to_home`)."""
+    my_schools = SchoolMembership.objects.filter(user=user).values("school_id")
+    return (
+        Q(visibility=Visibility.PUBLIC)
+        | Q(visibility=Visibility.SCHOOL, school__in=my_schools)
+        | Q(visibility=Visibility.SCHOOL, network__schools__in=my_schools)
+    )
+
+
+def communities_where(user, action: str) -> QuerySet[Community]:
+    """Communities in which `user` may take the read or manage `action`, as one query.
+
+    The same answer as `action in rules.permissions_for(user, community)`, built from the same
+    role × action table (a test compares the two for every person and community of the demo world).
+    It holds for actions granted by the table alone; joining is decided in Python (`rules`).
+    """
+    if action == rules.REQUEST_TO_JOIN:
+        raise ValueError("asking to join depends on one's own membership: use rules.permissions_for")
+    if not user.is_authenticated:
+        return Community.objects.none()
+    if user.is_superuser and action in rules.LEADER_ACTIONS:
+        return Community.objects.all()
+    roles = [role for role, actions in rules.ROLE_ACTIONS.items() if action in actions]
+    statuses = Membership.objects.filter(user=user, status=Status.ACTIVE, role__in=roles)
+    where = Q(pk__in=statuses.values("community_id"))
+    if action == rules.VIEW:
+        invited = Membership.objects.filter(user=user, status=Status.INVITED)
+        where |= Q(pk__in=invited.values("community_id"))
+    if action in rules.LEADER_ACTIONS:
+        where |= _leader_q(user)
+    if action in (rules.SIGN_DECISION, rules.VIEW):
+        where |= _signer_q(user)
+    if action in rules.VISITOR_ACTIONS:
+        where |= _visitor_q(user)
+    return Community.objects.filter(pk__in=Community.objects.filter(where).values("pk"))
 
 
 def communities_visible_to(user) -> QuerySet[Community]:
     """The same answer as `rules.permissions_for(...) != ∅`, as one query."""
+    return communities_where(user, rules.VIEW).select_related("school", "network")
+
+
+def members_visible_to(user) -> QuerySet[Membership]:
+    """Every active community membership `user` may see: THE set behind the member list, a member's
+    detail, the member count, mentions and the activity feed, on pages and in the API alike.
+
+    * only in communities where the person may see the member list (`view_members`);
+    * a guest (a parent or a student, mostly) only to themselves and to those who manage members;
+    * anyone else only if the person may see them in the people directory (`people_visible_to`),
+      so a parent who was somehow made a member stays hidden from those who may not know them.
+    """
     if not user.is_authenticated:
-        return Community.objects.none()
-    communities = Community.objects.select_related("school", "network")
+        return Membership.objects.none()
+    listed = Membership.objects.filter(
+        status=Status.ACTIVE, community__in=communities_where(user, rules.VIEW_MEMBERS).values("pk")
+    )
     if user.is_superuser:
-        return communities
-    my_schools = SchoolMembership.objects.filter(user=user).values("school_id")
-    led_schools = SchoolMembership.objects.filter(user=user, position__in=[Position.PRINCIPAL, Position.DEPUTY]).values(
-        "school_id"
+        return listed
+    managed = communities_where(user, rules.MANAGE_MEMBERS).values("pk")
+    seen = people_visible_to(user).values("pk")
+    return listed.filter(Q(user=user) | Q(community__in=managed) | (~Q(role=Role.GUEST) & Q(user__in=seen)))
+
+
+def community_members(user, community: Community) -> QuerySet[Membership]:
+    """The member list of one community as `user` may see it: facilitators first."""
+    return (
+        members_visible_to(user)
+        .filter(community=community)
+        .select_related("user")
+        .prefetch_related("user__subjects", "user__expertise", "user__roles")
+        .order_by(ROLE_RANK, "user__display_name", "id")
     )
-    mine = Membership.objects.filter(user=user, status__in=[Status.ACTIVE, Status.INVITED]).values("community_id")
+
+
+def with_counts(communities: QuerySet[Community], user) -> QuerySet[Community]:
+    """`member_count`: how many members `user` may see listed (never people the list hides)."""
     visible = (
-        Q(pk__in=mine)
-        | Q(visibility=Visibility.PUBLIC)
-        | Q(visibility=Visibility.SCHOOL, school__in=my_schools)
-        | Q(visibility=Visibility.SCHOOL, network__schools__in=my_schools)
-        | Q(school__in=led_schools)
-        | Q(network__supervisor=user)
-        | Q(school__authority__admins=user)
-        | Q(network__authority__admins=user)
+        members_visible_to(user)
+        .filter(community=OuterRef("pk"))
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    ids = Community.objects.filter(visible).values("pk")
-    return communities.filter(pk__in=ids)
-
-
-def with_counts(communities: QuerySet[Community]) -> QuerySet[Community]:
-    return communities.annotate(
-        member_count=Count("memberships", filter=Q(memberships__status=Status.ACTIVE), distinct=True)
-    ).order_by("name", "id")
+    return communities.annotate(member_count=Coalesce(Subquery(visible), 0)).order_by("name", "id")
 
 
 def my_communities(user) -> QuerySet[Community]:
     if not user.is_authenticated:
         return Community.objects.none()
     mine = Membership.objects.filter(user=user, status=Status.ACTIVE).values("community_id")
-    return with_counts(Community.objects.filter(pk__in=mine).select_related("school", "network"))
+    return with_counts(Community.objects.filter(pk__in=mine).select_related("school", "network"), user)
 
 
 def my_invitations(user) -> QuerySet[Membership]:
@@ -62,24 +140,31 @@ ROLE_RANK = Case(
 )
 
 
-def active_members(community: Community, *, with_guests: bool = True) -> QuerySet[Membership]:
-    """Facilitators first. Guests (parents, students) are listed only for those who manage members."""
-    members = Membership.objects.filter(community=community, status=Status.ACTIVE)
-    if not with_guests:
-        members = members.exclude(role="guest")
-    return (
-        members.select_related("user")
-        .prefetch_related("user__subjects", "user__expertise", "user__roles")
-        .order_by(ROLE_RANK, "user__display_name")
-    )
-
-
 def pending_members(community: Community) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(community=community, status__in=[Status.INVITED, Status.REQUESTED])
         .select_related("user", "invited_by")
         .order_by("status", "created_at")
     )
+
+
+def manageable_members(user, community: Community, allowed: frozenset[str]) -> QuerySet[Membership]:
+    """What a member's id may name for `user`: the listed members, and for those who manage members
+    also the invitations and requests to join. Anything else answers 404, as if it did not exist."""
+    listed = members_visible_to(user).filter(community=community).values("pk")
+    where = Q(pk__in=listed)
+    if rules.MANAGE_MEMBERS in allowed:
+        where |= Q(pk__in=pending_members(community).values("pk"))
+    return Membership.objects.filter(where).select_related("user", "invited_by")
+
+
+def responsible_candidates(community: Community):
+    """Who may be named responsible for an activity: an active member who is not a guest, since
+    everyone who reads the work program sees the name (guests are not listed to them)."""
+    from halqa.accounts.models import User
+
+    members = Membership.objects.filter(community=community, status=Status.ACTIVE).exclude(role=Role.GUEST)
+    return User.objects.filter(pk__in=members.values("user_id"))
 
 
 def current_charter(community: Community) -> CharterRevision | None:
@@ -103,7 +188,7 @@ def upcoming(community: Community, today, limit: int = 3) -> list[Activity]:
 
 
 def community_list(user, *, text: str = "", format: str = "") -> QuerySet[Community]:
-    communities = with_counts(communities_visible_to(user))
+    communities = with_counts(communities_visible_to(user), user)
     if text:
         communities = communities.filter(Q(name__icontains=text) | Q(topic__icontains=text))
     if format:
@@ -113,7 +198,7 @@ def community_list(user, *, text: str = "", format: str = "") -> QuerySet[Commun
     )
 
 
-def recent_activity(community: Community, limit: int = 8, *, with_guests: bool = True) -> list[dict]:
+def recent_activity(community: Community, viewer, limit: int = 8) -> list[dict]:
     """What happened lately: charter edits, progress updates, people joining, decisions signed.
 
     A few small queries, each bounded by `limit`, merged in Python; cost does not grow with history.
@@ -128,9 +213,7 @@ def recent_activity(community: Community, limit: int = 8, *, with_guests: bool =
         {"at": u.at, "kind": "progress", "who": u.by, "what": u.goal.title, "value": u.progress}
         for u in GoalUpdate.objects.filter(goal__community=community).select_related("by", "goal")[:limit]
     ]
-    joined = community.memberships.filter(status=Status.ACTIVE, joined_at__isnull=False)
-    if not with_guests:
-        joined = joined.exclude(role="guest")
+    joined = members_visible_to(viewer).filter(community=community, joined_at__isnull=False)
     items += [
         {"at": m.joined_at, "kind": "joined", "who": m.user, "what": m.get_role_display()}
         for m in joined.select_related("user").order_by("-joined_at")[:limit]

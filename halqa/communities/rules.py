@@ -4,9 +4,20 @@
 API, templates and tests all ask it. `docs/permissions.md` prints the same table.
 
 Seeds 002 and 003: facilitators lead the community; members choose the activity and role they
-take; experts bring knowledge; guests (parents, students) come for a session and see only that;
-observers follow without taking part. The school's principal (or the network's supervisor)
-defines roles and issues the decision that makes the team official.
+take; experts bring knowledge; guests (parents, students) take part in sessions and the
+discussion; observers follow without taking part. The school's principal (or the network's
+supervisor) defines roles and issues the decision that makes the team official.
+
+Two rules hold the table together (tests check both):
+
+* **Joining never shows less than visiting.** Every community role may read at least what a
+  visitor reads (seed 004: parents and students are full participants of a working group, so a
+  parent who is invited as a guest keeps seeing the members, goals and decisions they saw as a
+  school-mate visitor).
+* **Parents and students are seen only by those who may see them.** Whatever one may read, the
+  member list, its count, the member detail, mentions and the activity feed come from one set,
+  `queries.members_visible_to`: guests are listed only for themselves and for those who manage
+  members, and nobody is listed to a person who may not see them in the people directory.
 """
 
 from __future__ import annotations
@@ -64,7 +75,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.MEMBER: frozenset(_READ_ALL | {READ_DISCUSSION, POST, UPDATE_PROGRESS, LEAVE}),
     Role.EXPERT: frozenset(_READ_ALL | {READ_DISCUSSION, POST, LEAVE}),
     Role.OBSERVER: frozenset(_READ_ALL | {READ_DISCUSSION, LEAVE}),
-    Role.GUEST: frozenset({VIEW, VIEW_PROGRAM, READ_DISCUSSION, POST, LEAVE}),
+    Role.GUEST: frozenset(_READ_ALL | {READ_DISCUSSION, POST, LEAVE}),
 }
 # Leaders of the community's home: the school's principal and deputy, the network's supervisor,
 # the authority's admins. They oversee, define roles and issue the decision.
@@ -73,6 +84,8 @@ LEADER_ACTIONS = frozenset(
 )
 # Someone who may see the community (public, or of its school) without belonging to it.
 VISITOR_ACTIONS = frozenset(_READ_ALL | {REQUEST_TO_JOIN})
+# What a visitor reads; every role and the leaders read at least this ("joining never shows less").
+VISITOR_READS = VISITOR_ACTIONS - {REQUEST_TO_JOIN}
 
 ROLE_ORDER = [Role.FACILITATOR, Role.MEMBER, Role.EXPERT, Role.OBSERVER, Role.GUEST]
 

@@ -377,10 +377,9 @@ def delete_activity(activity: Activity, *, actor: User) -> None:
 
 
 def _check_responsible(community: Community, person: User | None) -> None:
-    if (
-        person is not None
-        and not Membership.objects.filter(community=community, user=person, status=Status.ACTIVE).exists()
-    ):
+    from .queries import responsible_candidates
+
+    if person is not None and not responsible_candidates(community).filter(pk=person.pk).exists():
         raise ValidationError({"responsible": _("The responsible person must be a member of the community.")})
 
 

@@ -113,14 +113,12 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Page(request, pk)
     community = page.community
     today = timezone.localdate()
-    managing = rules.MANAGE_MEMBERS in page.can
+    shown_members = queries.community_members(request.user, community)
     context = page.context(
         charter=queries.current_charter(community),
         goals=list(queries.goals(community)) if rules.VIEW_GOALS in page.can else [],
-        members=list(queries.active_members(community, with_guests=managing)[:24])
-        if rules.VIEW_MEMBERS in page.can
-        else [],
-        member_count=queries.active_members(community, with_guests=managing).count(),
+        members=list(shown_members[:24]),
+        member_count=shown_members.count(),
         pending_count=(
             community.memberships.filter(status__in=[Status.INVITED, Status.REQUESTED]).count()
             if rules.MANAGE_MEMBERS in page.can
@@ -132,7 +130,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if rules.VIEW_DECISIONS in page.can
             else None
         ),
-        recent=queries.recent_activity(community, with_guests=managing) if rules.VIEW_MEMBERS in page.can else [],
+        recent=queries.recent_activity(community, request.user) if rules.VIEW_MEMBERS in page.can else [],
         join_form=JoinForm(),
         answer_form=AnswerForm(),
         progress_form=ProgressForm(),
@@ -275,10 +273,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("%(name)s was invited.") % {"name": person})
                     return redirect("communities:members", pk=pk)
-    managing = rules.MANAGE_MEMBERS in page.can
-    active = Paginator(queries.active_members(page.community, with_guests=managing), 50).get_page(
-        request.GET.get("page")
-    )
+    active = Paginator(queries.community_members(request.user, page.community), 50).get_page(request.GET.get("page"))
     context = page.context(
         page=active,
         pending=queries.pending_members(page.community) if rules.MANAGE_MEMBERS in page.can else [],
@@ -291,8 +286,10 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, "communities/members.html", context)
 
 
-def _membership(page: Page, membership_pk: int) -> Membership:
-    return get_object_or_404(page.community.memberships.select_related("user"), pk=membership_pk)
+def _membership(request: HttpRequest, page: Page, membership_pk: int) -> Membership:
+    """A membership the person may see (404 otherwise, so ids cannot be probed): a listed member, or
+    for those who manage members also an invitation or a request to join."""
+    return get_object_or_404(queries.manageable_members(request.user, page.community, page.can), pk=membership_pk)
 
 
 def _act(request, page: Page, action, success: str, *, anchor: str = "members") -> HttpResponse:
@@ -311,7 +308,7 @@ def _act(request, page: Page, action, success: str, *, anchor: str = "members") 
 @require_POST
 def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     page = Page(request, pk)
-    membership = _membership(page, membership_pk)
+    membership = _membership(request, page, membership_pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose one of the roles."))
@@ -328,7 +325,7 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
 @require_POST
 def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     page = Page(request, pk)
-    membership = _membership(page, membership_pk)
+    membership = _membership(request, page, membership_pk)
     return _act(
         request,
         page,
@@ -341,7 +338,7 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
 @require_POST
 def member_accept(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     page = Page(request, pk)
-    membership = _membership(page, membership_pk)
+    membership = _membership(request, page, membership_pk)
     return _act(
         request,
         page,
@@ -354,7 +351,7 @@ def member_accept(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
 @require_POST
 def member_decline(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     page = Page(request, pk)
-    membership = _membership(page, membership_pk)
+    membership = _membership(request, page, membership_pk)
     return _act(
         request,
         page,
