@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "halqa.accounts.middleware.SessionIdleTimeoutMiddleware",
+    "halqa.accounts.middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "halqa.urls"
@@ -185,6 +187,20 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Halqa] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Halqa"
+MFA_ADAPTER = "halqa.accounts.mfa_policy.MFAAdapter"
+# Two-factor authentication is required (HALQA_REQUIRE_2FA, on by default in production) for the
+# people HALQA_2FA_ROLES names: "staff" (site administrators) and role codes, where district_admin,
+# principal and supervisor also cover authority admins, school leaders and network supervisors
+# (halqa/accounts/mfa_policy.py). Without an authenticator they can open nothing but the enrolment.
+HALQA_REQUIRE_2FA = env_bool("HALQA_REQUIRE_2FA", default=PRODUCTION)
+HALQA_2FA_ROLES = env_list("HALQA_2FA_ROLES", "staff,district_admin,principal,supervisor")
+# Adding or changing an email address, turning two-factor authentication on or off and making an
+# API token ask for the password again unless the person signed in or confirmed it this recently.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("REAUTHENTICATION_TIMEOUT_SECONDS", "300"))
+# A signed-in session ends after this many minutes without a request (0: never, only
+# SESSION_COOKIE_AGE's two weeks); see halqa.accounts.middleware.SessionIdleTimeoutMiddleware.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 INVITATION_DAYS_VALID = int(os.environ.get("INVITATION_DAYS_VALID", "14"))
 
 # --- Email -----------------------------------------------------------------------------------
@@ -297,6 +313,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security --------------------------------------------------------------------------------
+# The reverse proxies in front of Halqa (halqa.core.net.client_ip, used by the sign-in limits and
+# the API throttles). TRUSTED_PROXY_COUNT: how many proxies under our control append to
+# X-Forwarded-For (0: none, the socket's address is the client). TRUSTED_CLIENT_IP_HEADER: a header
+# the proxy sets to the client's address instead (X-Real-IP, CF-Connecting-IP). Get it wrong and
+# every client shares the proxy's address (one person's failed sign-ins lock out everyone) or a
+# client can choose its own address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER", "").strip() or None
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,7 +1,11 @@
-"""Halqa's rules for allauth: sign-up only with an open invitation, for the invited address."""
+"""Halqa's rules for allauth: sign-up only with an open invitation, for the invited address; the
+client's address from the trusted proxies; a fresh sign-in counts as a recent password check."""
+
+import time
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -70,3 +74,51 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_email_verified(self, request, email: str) -> bool:
         invitation = self._invitation()
         return invitation is not None and invitation.email.lower() == email.lower()
+
+    def get_client_ip(self, request) -> str:
+        """The address every per-address sign-in limit counts, behind the proxies we trust."""
+        from django.core.exceptions import PermissionDenied
+
+        from halqa.core.net import client_ip
+
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Ask for the password again unless the person signed in (or confirmed it) recently.
+
+        allauth (65.x) counts only an explicit reauthentication as recent, so a person who has just
+        signed in with password (and second factor) would be asked again at once. Here the sign-in
+        itself counts too, for ACCOUNT_REAUTHENTICATION_TIMEOUT seconds. Used by every
+        `reauthentication_required` view and by allauth's email and two-factor flows.
+        """
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        from allauth.core import context
+
+        request = context.request
+        return request is None or not signed_in_recently(request)
+
+
+# The sign-in steps that prove the person knows the password (and holds the second factor).
+SIGN_IN_METHODS = frozenset({"password", "mfa"})
+
+
+def signed_in_recently(request) -> bool:
+    """Whether the signed-in person proved who they are within ACCOUNT_REAUTHENTICATION_TIMEOUT."""
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    times = [
+        record["at"]
+        for record in get_authentication_records(request, user)
+        if isinstance(record, dict)
+        and record.get("method") in SIGN_IN_METHODS
+        and isinstance(record.get("at"), (int, float))
+    ]
+    timeout = getattr(settings, "ACCOUNT_REAUTHENTICATION_TIMEOUT", 300)
+    return bool(times) and 0 <= time.time() - max(times) < timeout

@@ -1,3 +1,6 @@
+"""The admin site: its models, and one way in (allauth's sign-in, with its second factor and limits)."""
+
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -25,3 +28,17 @@ class UserAdmin(DjangoUserAdmin):
 
 
 admin.site.register(ExpertiseTag)
+
+
+def admin_logout(request, extra_context=None):
+    """Signing out of the admin is signing out of Halqa, through allauth like everywhere else."""
+    from allauth.account.views import logout
+
+    return logout(request)
+
+
+# Django's own admin login form would skip the second factor and the sign-in rate limits: the
+# admin's login page sends visitors to allauth's sign-in (?next= back to the admin), lets signed-in
+# staff through to the admin, and answers 403 to signed-in people who are not staff.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.logout = admin_logout
