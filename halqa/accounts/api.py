@@ -154,5 +154,5 @@ class PeopleViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         people = people_visible_to(self.request.user)
         if self.action == "list":
-            people = search_people(people, **directory_filters(self.request.query_params))
+            people = search_people(people, viewer=self.request.user, **directory_filters(self.request.query_params))
         return with_profile_data(people, self.request.user)

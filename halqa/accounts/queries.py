@@ -72,12 +72,20 @@ def with_profile_data(people: QuerySet[User], viewer=None) -> QuerySet[User]:
 def search_people(
     people: QuerySet[User],
     *,
+    viewer,
     text: str = "",
     subject: str = "",
     expertise: str = "",
     role: str = "",
     school: int | None = None,
 ) -> QuerySet[User]:
+    """Filter the people `viewer` may see, on what the viewer may know of them.
+
+    `role` and `school` match only the roles and school memberships the viewer may see
+    (`memberships_visible_to`): being a parent or a student somewhere is private, so `?role=parent`
+    finds a teacher who is also a parent only for the leaders of that parent's school, and
+    `?school=` never reveals that someone is a parent or a student there.
+    """
     if text:
         people = people.filter(Q(display_name__icontains=text) | Q(bio__icontains=text))
     if subject:
@@ -85,9 +93,13 @@ def search_people(
     if expertise:
         people = people.filter(expertise__name__icontains=expertise)
     if role:
-        people = people.filter(roles__code=role)
+        if role in PRIVATE_ROLES and not viewer.is_superuser:
+            holders = memberships_visible_to(viewer).filter(position=role).values("user_id")
+            people = people.filter(Q(pk__in=holders) | Q(pk=viewer.pk, roles__code=role))
+        else:
+            people = people.filter(roles__code=role)
     if school:
-        people = people.filter(memberships__school_id=school)
-    if subject or expertise or role or school:
+        people = people.filter(pk__in=memberships_visible_to(viewer).filter(school_id=school).values("user_id"))
+    if subject or expertise or role:
         people = people.distinct()
     return people

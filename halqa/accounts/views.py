@@ -42,7 +42,7 @@ def directory_filters(params) -> dict:
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     filters = directory_filters(request.GET)
-    found = search_people(people_visible_to(request.user), **filters)
+    found = search_people(people_visible_to(request.user), viewer=request.user, **filters)
     page = Paginator(with_profile_data(found, request.user), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
