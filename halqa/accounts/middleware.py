@@ -101,6 +101,12 @@ class TwoFactorRequiredMiddleware:
             ENROL_VIEW,
             "account_reauthenticate",  # allauth asks for the password before showing the QR code
             "mfa_reauthenticate",
+            # allauth refuses a second factor while an address is unconfirmed and sends the person
+            # to the two-factor overview with that message: they must be able to confirm or remove it.
+            "mfa_index",
+            "account_email",
+            "account_email_verification_sent",
+            "account_confirm_email",
             "account_logout",
             "admin:logout",
             "set_language",

@@ -93,6 +93,14 @@ def test_admin_with_totp_does_not_reach_the_admin_with_the_password_alone(client
     assert client.get("/admin/").status_code == 200
 
 
+def test_an_admin_without_a_second_factor_signs_in_as_in_the_demo(client):
+    admin = superuser()
+    login_url = client.get("/admin/login/?next=/admin/")["Location"]
+    response = client.post(login_url, {"login": admin.email, "password": PASSWORD, "next": "/admin/"})
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
 def test_wrong_passwords_at_the_admin_login_are_rate_limited(client):
     admin = superuser()
     for _ in range(30):
@@ -203,6 +211,16 @@ def test_what_enrolling_needs_stays_open(client, world, require_2fa):
     response = client.post(reverse("account_logout"))
     assert response.status_code == 302
     assert not signed_in_user(client).is_authenticated
+
+
+def test_an_unconfirmed_address_does_not_lock_a_leader_in_a_loop(client, world, require_2fa):
+    EmailAddress.objects.create(user=world.principal, email="new-address@example.org", verified=False)
+    client.force_login(world.principal)
+    response = client.get("/", follow=True)
+    assert [url for url, _ in response.redirect_chain] == [ENROL, reverse("mfa_index")]
+    assert response.status_code == 200
+    assert "verified your email address" in response.content.decode()
+    assert client.get(reverse("account_email")).status_code == 200  # where it is confirmed or removed
 
 
 def test_teachers_are_not_asked_and_enrolled_leaders_pass(client, world, require_2fa):
