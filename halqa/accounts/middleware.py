@@ -80,7 +80,7 @@ class SessionIdleTimeoutMiddleware:
                 request, _("You were signed out because you had been inactive for too long. Sign in again to continue.")
             )
             url = reverse(settings.LOGIN_URL)
-            if request.method == "GET":
+            if request.method == "GET" and request.path != url:
                 url = f"{url}?{urlencode({auth.REDIRECT_FIELD_NAME: request.get_full_path()})}"
             return redirect_page(request, url)
         if seen is None or now - seen >= self.REFRESH_SECONDS:
