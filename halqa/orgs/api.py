@@ -10,7 +10,13 @@ from rest_framework.response import Response
 
 from . import services
 from .models import Authority, Invitation, Network, Position, School
-from .queries import networks_visible_to, schools_led_by, schools_visible_to, with_school_detail
+from .queries import (
+    invitations_managed_by,
+    networks_visible_to,
+    schools_led_by,
+    schools_visible_to,
+    with_school_detail,
+)
 
 
 class AuthoritySerializer(serializers.ModelSerializer):
@@ -133,8 +139,7 @@ class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InvitationSerializer
 
     def get_queryset(self):
-        led = schools_led_by(self.request.user).values("pk")
-        return Invitation.objects.select_related("school").filter(school_id__in=led)
+        return invitations_managed_by(self.request.user)
 
     @extend_schema(request=None, responses=InvitationSerializer)
     @action(detail=True, methods=["post"])

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from halqa.accounts.choices import PRIVATE_ROLES
 from halqa.accounts.queries import memberships_visible_to, people_visible_to
 
-from .models import LEADING_POSITIONS, Membership, Network, School
+from .models import LEADING_POSITIONS, Invitation, Membership, Network, School
 
 STAFF_PREVIEW = 12
 
@@ -31,6 +31,13 @@ def schools_led_by(user) -> QuerySet[School]:
         return School.objects.all()
     led = Membership.objects.filter(user=user, position__in=LEADING_POSITIONS).values("school_id")
     return School.objects.filter(Q(pk__in=led) | Q(authority__admins=user)).distinct()
+
+
+def invitations_managed_by(user) -> QuerySet[Invitation]:
+    """Invitations the person may see and act on: those of the schools they lead. Every invitation
+    id (page and API, whatever the action) is looked up here, so any other id answers 404 and
+    nobody learns which invitations exist in a school they do not lead."""
+    return Invitation.objects.select_related("school").filter(school__in=schools_led_by(user).values("pk"))
 
 
 def networks_visible_to(user) -> QuerySet[Network]:

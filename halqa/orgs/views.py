@@ -18,7 +18,14 @@ from halqa.accounts.views import search_text
 from . import services
 from .forms import InvitationForm, NetworkForm, SchoolForm
 from .models import Invitation
-from .queries import STAFF_PREVIEW, networks_visible_to, school_members, schools_visible_to, with_school_detail
+from .queries import (
+    STAFF_PREVIEW,
+    invitations_managed_by,
+    networks_visible_to,
+    school_members,
+    schools_visible_to,
+    with_school_detail,
+)
 
 PER_PAGE = 20
 
@@ -110,7 +117,7 @@ def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     school = get_object_or_404(schools_visible_to(request.user), pk=pk)
-    invitation = get_object_or_404(Invitation.objects.select_related("school"), pk=invitation_pk, school=school)
+    invitation = get_object_or_404(invitations_managed_by(request.user), pk=invitation_pk, school=school)
     try:
         services.revoke_invitation(invitation, actor=request.user)
     except ValidationError as error:
