@@ -124,8 +124,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker read and write side by side; IMMEDIATE
     # transactions take the write lock up front so concurrent writers wait instead of failing.
+    # synchronous=FULL: a write that was acknowledged survives a power cut, not only a crash.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -222,6 +223,16 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Halqa <no-reply@halqa.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox (halqa.core.outbox): a failed delivery is tried again after 1, 2, 4 … minutes (at most
+# EMAIL_RETRY_MAX_SECONDS apart) and given up after EMAIL_MAX_ATTEMPTS attempts.
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "10"))
+EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("EMAIL_RETRY_BASE_SECONDS", "60"))
+EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("EMAIL_RETRY_MAX_SECONDS", str(4 * 3600)))
+# Housekeeping by `manage.py scheduler`: finished task results and outbox rows are deleted after this long.
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "7"))
+OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "30"))
+# /healthz shows its details to staff and to a monitor sending this token (X-Healthz-Token or ?token=).
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
 
 # --- Languages, time, calendars --------------------------------------------------------------
 LANGUAGE_CODE = "en"

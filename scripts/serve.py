@@ -1,7 +1,8 @@
-"""Run Halqa's web server and task worker side by side; Ctrl-C stops both.
+"""Run Halqa's web server, task worker and scheduler side by side; Ctrl-C stops all three.
 
 Used by `make run`. The web server is gunicorn (static files through WhiteNoise); the worker is
-django-tasks' database worker, or the RQ worker when TASKS_BACKEND=redis.
+django-tasks' database worker, or the RQ worker when TASKS_BACKEND=redis; the scheduler
+(`manage.py scheduler`) retries overdue emails and prunes old task results and outbox rows.
 """
 
 import os
@@ -36,7 +37,8 @@ def main() -> int:
         worker = [sys.executable, "manage.py", "rqworker", "default", "--job-class", "django_tasks_rq.backend.Job"]
     else:
         worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "*"]
-    processes = [subprocess.Popen(web, cwd=ROOT), subprocess.Popen(worker, cwd=ROOT)]
+    scheduler = [sys.executable, "manage.py", "scheduler"]
+    processes = [subprocess.Popen(command, cwd=ROOT) for command in (web, worker, scheduler)]
     print(f"\nHalqa is running on http://{host}:{port}/ — press Ctrl-C to stop.\n", flush=True)
 
     stopping = False

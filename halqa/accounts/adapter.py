@@ -6,7 +6,6 @@ import time
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -43,33 +42,17 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Render now (in the reader's language), deliver through the task queue."""
-        from allauth.core import context as allauth_context
-        from django.contrib.sites.shortcuts import get_current_site
+        """Queue the email in the outbox; the worker builds it, making any secret link there (accounts.emails).
 
-        from halqa.core.tasks import send_email
+        A code that the request keeps in the session (login or reset by code, both off) cannot be made
+        again later, so such an email is sent at once and never stored.
+        """
+        from .emails import CODE_CONTEXT, queue_account_email
 
-        request = allauth_context.request
-        message = self.render_mail(
-            template_prefix,
-            email,
-            {"request": request, "email": email, "current_site": get_current_site(request), **context},
-        )
-        html = next(
-            (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
-        )
-        if message.content_subtype == "html":
-            html, body = message.body, ""
-        else:
-            body = message.body
-        parts = {
-            "subject": message.subject,
-            "body": body,
-            "to": list(message.to),
-            "html": html,
-            "from_email": message.from_email,
-        }
-        transaction.on_commit(lambda: send_email.enqueue(**parts))
+        if CODE_CONTEXT in context:
+            super().send_mail(template_prefix, email, context)
+            return
+        queue_account_email(template_prefix, email, context)
 
     def is_email_verified(self, request, email: str) -> bool:
         invitation = self._invitation()

@@ -1,12 +1,11 @@
-"""Background delivery of any email the site sends, so a slow mail server never slows a page."""
+"""Background delivery of every email the site sends (see halqa.core.outbox), and housekeeping."""
 
-from django.core.mail import EmailMultiAlternatives
 from django_tasks import task
 
 
 @task()
-def send_email(subject: str, body: str, to: list[str], html: str = "", from_email: str | None = None) -> None:
-    message = EmailMultiAlternatives(subject, body, from_email=from_email, to=to)
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.send()
+def deliver_email(outbox_id: int) -> str:
+    """Deliver one outbox email. The argument is the row's id; the result is a status word."""
+    from . import outbox
+
+    return str(outbox.deliver(outbox_id))

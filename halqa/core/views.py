@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -36,8 +39,31 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    report = {"database": health.database(), "tasks": health.task_queue(), "time": timezone.now().isoformat()}
-    healthy = report["database"]["ok"] and report["tasks"]["ok"]
-    report["status"] = "ok" if healthy else "error"
-    report["database"]["vendor"] = connection.vendor
-    return JsonResponse(report, status=200 if healthy else 503)
+    """ "ok", "degraded" or "error"; the details only for staff and for a monitor holding HEALTHZ_TOKEN.
+
+    "error" (HTTP 503): the database does not answer or no worker takes tasks, so the site cannot
+    do its work. "degraded" (HTTP 200): the site works but email is failing, overdue or was given
+    up in the last day; the page answers 200 so a load balancer keeps the node in service, and
+    monitoring alerts on the status word (and, with the token, on the `undelivered` count).
+    Everyone else gets the status word alone.
+    """
+    report = {"database": health.database(), "tasks": health.task_queue(), "email": health.email()}
+    if not (report["database"]["ok"] and report["tasks"]["ok"]):
+        status = "error"
+    elif not report["email"]["ok"]:
+        status = "degraded"
+    else:
+        status = "ok"
+    body = {"status": status}
+    if may_see_health_details(request):
+        report["database"]["vendor"] = connection.vendor
+        body.update(report, undelivered=report["email"]["undelivered"], time=timezone.now().isoformat())
+    return JsonResponse(body, status=503 if status == "error" else 200)
+
+
+def may_see_health_details(request: HttpRequest) -> bool:
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    expected = settings.HEALTHZ_TOKEN
+    given = request.headers.get("X-Healthz-Token") or request.GET.get("token") or ""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())

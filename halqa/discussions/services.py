@@ -113,14 +113,15 @@ def _render(discussion: Discussion, text: str) -> richtext.Rendered:
 
 def _sync_mentions(post: Post, mentioned: set[int], actor: User) -> None:
     """Keep the post's Mention rows equal to `mentioned`; email the newly mentioned after commit."""
-    from .tasks import send_mention_email
+    from .tasks import queue_mention_email
 
     existing = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
     Mention.objects.filter(post=post, user_id__in=existing - mentioned).delete()
     new = mentioned - existing
     Mention.objects.bulk_create(Mention(post=post, user_id=user_id) for user_id in sorted(new))
-    for user_id in sorted(new - {actor.pk}):
-        transaction.on_commit(partial(send_mention_email.enqueue, post.pk, user_id))
+    emails = dict(User.objects.filter(pk__in=new - {actor.pk}).values_list("pk", "email"))
+    for user_id in sorted(emails):
+        queue_mention_email(post.pk, user_id, emails[user_id])
 
 
 def _remove_files(storage: Storage, names: Iterable[str]) -> None:

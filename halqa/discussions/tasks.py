@@ -1,15 +1,24 @@
-"""Background work of discussions: telling a person they were mentioned."""
+"""Background work of discussions: telling a person they were mentioned (an outbox email)."""
+
+from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
-from django_tasks import task
+
+MENTION_EMAIL = "discussions.mention"
 
 
-@task()
-def send_mention_email(post_id: int, user_id: int) -> None:
-    """Email `user_id` that they were mentioned, in their language, if it is still true when the worker runs.
+def queue_mention_email(post_id: int, user_id: int, email: str) -> None:
+    """Queue the email in the caller's transaction; the worker decides then whether it is still due."""
+    from halqa.core.outbox import queue_email
+
+    queue_email(MENTION_EMAIL, email, about_id=post_id, params={"user_id": user_id})
+
+
+def build_mention_email(row) -> EmailMultiAlternatives | None:
+    """Email the person that they were mentioned, in their language, if it is still true when the worker runs.
 
     The post may have been deleted or edited, or the person may have lost access, since the mention
     was written; then nothing is sent.
@@ -20,15 +29,15 @@ def send_mention_email(post_id: int, user_id: int) -> None:
     from .queries import discussion_of
     from .richtext import excerpt
 
-    post = Post.objects.select_related("thread__host_type", "author").filter(pk=post_id, is_deleted=False).first()
-    person = User.objects.filter(pk=user_id, is_active=True).first()
+    post = Post.objects.select_related("thread__host_type", "author").filter(pk=row.about_id, is_deleted=False).first()
+    person = User.objects.filter(pk=row.params.get("user_id"), is_active=True).first()
     if post is None or post.author is None or person is None or post.author_id == person.pk:
-        return
+        return None
     if not Mention.objects.filter(post=post, user=person).exists():
-        return
+        return None
     discussion = discussion_of(post.thread, person)
     if discussion is None or not discussion.can_read:
-        return
+        return None
     with translation.override(person.preferred_language):
         context = {
             "person": person,
@@ -43,4 +52,4 @@ def send_mention_email(post_id: int, user_id: int) -> None:
         html = render_to_string("discussions/email/mention.html", context)
     message = EmailMultiAlternatives(subject, body, to=[person.email])
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message

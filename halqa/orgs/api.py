@@ -8,6 +8,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from halqa.core import outbox
+from halqa.core.models import DeliveryStatus
+
 from . import services
 from .models import Authority, Invitation, Network, Position, School
 from .queries import (
@@ -17,6 +20,7 @@ from .queries import (
     schools_visible_to,
     with_school_detail,
 )
+from .tasks import INVITATION_EMAIL
 
 
 class AuthoritySerializer(serializers.ModelSerializer):
@@ -68,6 +72,12 @@ class InvitationSerializer(serializers.ModelSerializer):
     position = serializers.ChoiceField(choices=Position.choices)
     status = serializers.CharField(read_only=True)
     invited_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    delivery_status = serializers.ChoiceField(
+        choices=DeliveryStatus.choices,
+        read_only=True,
+        allow_null=True,
+        help_text=_("What became of the newest invitation email: not delivered yet, sent, or could not be delivered."),
+    )
 
     class Meta:
         model = Invitation
@@ -82,12 +92,17 @@ class InvitationSerializer(serializers.ModelSerializer):
             "created_at",
             "expires_at",
             "accepted_at",
+            "delivery_status",
         ]
         read_only_fields = ["id", "status", "invited_by", "created_at", "expires_at", "accepted_at"]
 
     def create(self, validated_data):
-        invitation, _token = services.invite(actor=self.context["request"].user, **validated_data)
-        return invitation
+        invitation = services.invite(actor=self.context["request"].user, **validated_data)
+        return with_delivery_status(Invitation.objects.select_related("school")).get(pk=invitation.pk)
+
+
+def with_delivery_status(invitations):
+    return invitations.annotate(delivery_status=outbox.latest_status(INVITATION_EMAIL))
 
 
 class MayChange(permissions.IsAuthenticated):
@@ -139,10 +154,18 @@ class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InvitationSerializer
 
     def get_queryset(self):
-        return invitations_managed_by(self.request.user)
+        return with_delivery_status(invitations_managed_by(self.request.user))
 
     @extend_schema(request=None, responses=InvitationSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         invitation = services.revoke_invitation(self.get_object(), actor=request.user)
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        """Email a pending invitation again with a fresh link (the old link stops working)."""
+        invitation = services.resend_invitation(self.get_object(), actor=request.user)
+        invitation = self.get_queryset().get(pk=invitation.pk)
         return Response(self.get_serializer(invitation).data, status=status.HTTP_200_OK)

@@ -14,8 +14,11 @@ from django.utils.translation import gettext as _
 
 from halqa.accounts.models import User
 from halqa.accounts.services import add_roles
+from halqa.core import outbox
+from halqa.core.models import DeliveryStatus, OutboundEmail
 
 from .models import POSITION_ROLE, Invitation, Membership, Network, School, hash_token
+from .tasks import INVITATION_EMAIL
 
 SCHOOL_FIELDS = ("name", "city", "stage", "description", "website")
 NETWORK_FIELDS = ("name", "description")
@@ -59,13 +62,13 @@ def new_token() -> str:
 
 
 @transaction.atomic
-def invite(*, actor: User, school: School, email: str, position: str, message: str = "") -> tuple[Invitation, str]:
-    """Invite `email` to `school`; the email goes out through the task queue after commit.
+def invite(*, actor: User, school: School, email: str, position: str, message: str = "") -> Invitation:
+    """Invite `email` to `school`; the email goes out through the outbox after commit.
 
-    Returns the invitation and its token (only its hash is stored).
+    The invitation's link is made by the worker when it builds the email (see orgs.tasks): no one
+    else ever holds it. An open invitation whose email could not be delivered makes way for the
+    new one, like an expired one.
     """
-    from .tasks import send_invitation_email
-
     if not actor.has_perm("orgs.invite_to_school", school):
         raise PermissionDenied(_("Only the school's leaders can invite people to it."))
     email = email.strip().lower()
@@ -77,12 +80,16 @@ def invite(*, actor: User, school: School, email: str, position: str, message: s
         email__iexact=email, school=school, accepted_at__isnull=True, revoked_at__isnull=True
     )
     now = timezone.now()
-    if any(inv.expires_at > now for inv in open_invitations):
+    undeliverable = set(
+        open_invitations.annotate(delivery=outbox.latest_status(INVITATION_EMAIL))
+        .filter(delivery=DeliveryStatus.FAILED)
+        .values_list("pk", flat=True)
+    )
+    if any(inv.expires_at > now and inv.pk not in undeliverable for inv in open_invitations):
         raise ValidationError(
             {"email": _("%(email)s already has an open invitation to this school.") % {"email": email}}
         )
-    open_invitations.update(revoked_at=now)  # expired ones make way for the new one
-    token = new_token()
+    open_invitations.update(revoked_at=now)  # expired or undeliverable ones make way for the new one
     try:
         invitation = Invitation.objects.create(
             email=email,
@@ -90,7 +97,7 @@ def invite(*, actor: User, school: School, email: str, position: str, message: s
             position=position,
             message=message,
             language=get_language() or settings.LANGUAGE_CODE,
-            token_hash=hash_token(token),
+            token_hash=unusable_token_hash(),
             invited_by=actor,
             created_at=now,
             expires_at=now + dt.timedelta(days=settings.INVITATION_DAYS_VALID),
@@ -99,8 +106,49 @@ def invite(*, actor: User, school: School, email: str, position: str, message: s
         raise ValidationError(
             {"email": _("%(email)s already has an open invitation to this school.") % {"email": email}}
         ) from exc
-    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk, token))
-    return invitation, token
+    outbox.queue_email(INVITATION_EMAIL, invitation.email, about_id=invitation.pk, language=invitation.language)
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(invitation: Invitation, *, actor: User) -> Invitation:
+    """Email a pending invitation again with a fresh link; the old link stops working at once."""
+    if not actor.has_perm("orgs.invite_to_school", invitation.school):
+        raise PermissionDenied(_("Only the school's leaders can invite people to it."))
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.status != "pending":
+        raise ValidationError(_("Only a pending invitation can be sent again."))
+    on_its_way = OutboundEmail.objects.filter(
+        kind=INVITATION_EMAIL, about_id=locked.pk, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+    )
+    if on_its_way.exists():
+        raise ValidationError(
+            _("The invitation to %(email)s is being sent right now. Wait a minute before sending it again.")
+            % {"email": locked.email}
+        )
+    outbox.cancel_unfinished(INVITATION_EMAIL, locked.pk)
+    now = timezone.now()
+    locked.token_hash = unusable_token_hash()
+    locked.expires_at = now + dt.timedelta(days=settings.INVITATION_DAYS_VALID)
+    locked.save(update_fields=["token_hash", "expires_at"])
+    outbox.queue_email(INVITATION_EMAIL, locked.email, about_id=locked.pk, language=locked.language)
+    return locked
+
+
+def unusable_token_hash() -> str:
+    """The hash of a token nobody is given: the invitation has no working link until the worker makes one."""
+    return hash_token(new_token())
+
+
+def issue_invitation_token(invitation: Invitation) -> str:
+    """Make the invitation's link token now, store only its hash, and return it (for the email alone).
+
+    Any earlier link of this invitation stops working.
+    """
+    token = new_token()
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(token))
+    invitation.token_hash = hash_token(token)
+    return token
 
 
 def find_open_invitation(token: str | None) -> Invitation | None:

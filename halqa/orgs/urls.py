@@ -13,6 +13,11 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path(
+        "schools/<int:pk>/invitations/<int:invitation_pk>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("networks/", views.networks, name="networks"),
     path("networks/<int:pk>/", views.network, name="network"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from halqa.accounts.signals import INVITATION_SESSION_KEY
 from halqa.accounts.views import search_text
+from halqa.core import outbox
 
 from . import services
 from .forms import InvitationForm, NetworkForm, SchoolForm
@@ -26,6 +27,7 @@ from .queries import (
     schools_visible_to,
     with_school_detail,
 )
+from .tasks import INVITATION_EMAIL
 
 PER_PAGE = 20
 
@@ -90,7 +92,7 @@ def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                invitation, _token = services.invite(actor=request.user, school=school, **form.cleaned_data)
+                invitation = services.invite(actor=request.user, school=school, **form.cleaned_data)
             except ValidationError as error:
                 add_form_errors(form, error)
             else:
@@ -98,7 +100,10 @@ def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("orgs:school_invitations", pk=school.pk)
         status = 400
     invitations = Paginator(
-        Invitation.objects.filter(school=school).select_related("invited_by", "accepted_by"), PER_PAGE
+        Invitation.objects.filter(school=school)
+        .select_related("invited_by", "accepted_by")
+        .annotate(delivery_status=outbox.latest_status(INVITATION_EMAIL)),
+        PER_PAGE,
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -124,6 +129,20 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+    return redirect("orgs:school_invitations", pk=school.pk)
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    school = get_object_or_404(schools_visible_to(request.user), pk=pk)
+    invitation = get_object_or_404(invitations_managed_by(request.user), pk=invitation_pk, school=school)
+    try:
+        services.resend_invitation(invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation is on its way to %(email)s again.") % {"email": invitation.email})
     return redirect("orgs:school_invitations", pk=school.pk)
 
 

@@ -346,7 +346,7 @@ def build_world_extras(w) -> dict[str, list]:
     from halqa.orgs.models import Invitation
 
     org_services.invite(actor=w.principal, school=w.school, email="new@example.org", position="teacher")
-    withdrawn, _token = org_services.invite(
+    withdrawn = org_services.invite(
         actor=w.principal, school=w.school, email="gone@example.org", position="parent"
     )
     org_services.revoke_invitation(withdrawn, actor=w.principal)
