@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -76,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "halqa.api.limits.RequestBodyLimitMiddleware",  # 413 above MAX_REQUEST_BYTES, before anything reads the body
     "halqa.core.input.HostileInputMiddleware",  # NUL and non-UTF-8 input: 400; before sessions
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -272,12 +272,19 @@ DISCUSSION_MAX_ATTACHMENT_BYTES = int(os.environ.get("DISCUSSION_MAX_ATTACHMENT_
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB of fields: a 10,000-character post is far below
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 20  # more than a post takes (5), so the form can say which file is one too many
+# The whole request body: a post with its 5 largest attachments, its fields and the multipart framing
+# fit; a larger Content-Length is refused with 413 before anything is read (halqa.api.limits).
+MAX_REQUEST_BYTES = int(
+    os.environ.get(
+        "MAX_REQUEST_BYTES", str(5 * DISCUSSION_MAX_ATTACHMENT_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE + 1024 * 1024)
+    )
+)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "halqa.api.authentication.ApiTokenAuthentication",  # Authorization: Bearer/Token <key>
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's own parsers, refusing NUL and lone surrogates ("\ud800") wherever they enter (halqa.core.input).
@@ -294,7 +301,19 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "halqa.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "halqa.api.throttling.PersonReadThrottle",
+        "halqa.api.throttling.PersonWriteThrottle",
+        "halqa.api.throttling.AddressThrottle",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per person (reads, and stricter writes) and per client address for anonymous callers,
+# as "count/period" (s, min, h, day); empty turns a limit off. Over the limit: 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "user_read": os.environ.get("API_READ_RATE", "600/min"),
+    "user_write": os.environ.get("API_WRITE_RATE", "120/min"),
+    "anon": os.environ.get("API_ANON_RATE", "60/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Halqa API",
@@ -342,6 +361,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "halqa.api.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

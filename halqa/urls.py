@@ -19,4 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Under /api/ every error answers the API's JSON; pages keep their HTML (halqa/api/errors.py).
+handler400 = "halqa.api.errors.bad_request"
+handler403 = "halqa.api.errors.permission_denied"
 handler404 = "halqa.api.errors.page_not_found"
+handler500 = "halqa.api.errors.server_error"

@@ -6,14 +6,14 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, serializers, viewsets
+from rest_framework import generics, mixins, serializers, viewsets
 
 from halqa.orgs.models import Position
 
 from . import services
 from .choices import Calendar, Grade, Role, Subject, time_zone_choices
-from .models import User
-from .queries import people_visible_to, search_people, with_profile_data
+from .models import ApiToken, User
+from .queries import api_tokens_visible_to, people_visible_to, search_people, with_profile_data
 from .views import directory_filters
 
 
@@ -156,3 +156,40 @@ class PeopleViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             people = search_people(people, viewer=self.request.user, **directory_filters(self.request.query_params))
         return with_profile_data(people, self.request.user)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it: never the key, which is shown once when it is made."""
+
+    expired = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "read_only", "created_at", "expires_at", "last_used_at", "expired"]
+        read_only_fields = fields
+
+
+@extend_schema(tags=["tokens"])
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]),
+    destroy=extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        description="Revoke the token: it stops working at once and leaves the list.",
+    ),
+)
+class ApiTokenViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The caller's own API tokens, to list and revoke (other people's answer 404).
+
+    Tokens are made on the account's security page, which asks for the password again when the
+    sign-in is not recent; the API does not make them, so a leaked token cannot mint another.
+    """
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        return api_tokens_visible_to(self.request.user)
+
+    def perform_destroy(self, instance):
+        services.revoke_api_token(instance, actor=self.request.user)

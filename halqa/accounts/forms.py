@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Calendar, Grade, Subject, time_zone_choices
-from .models import User
+from .models import TokenLifetime, User
 from .services import MAX_EXPERTISE_TAGS, MAX_TAG_LENGTH, clean_expertise
 
 
@@ -73,3 +73,19 @@ class ProfileForm(forms.Form):
 
     def clean_expertise(self):
         return clean_expertise(self.cleaned_data["expertise"])
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for, how long it works, and whether it may change anything."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What will use this token, for example “Gradebook sync”."),
+    )
+    lifetime = forms.ChoiceField(label=_("Expires after"), choices=TokenLifetime.choices, initial=TokenLifetime.DAYS_90)
+    read_only = forms.BooleanField(
+        label=_("Read-only"),
+        required=False,
+        help_text=_("The token can read what you can see, but cannot change anything."),
+    )

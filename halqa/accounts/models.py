@@ -181,3 +181,56 @@ class User(AbstractBaseUser, PermissionsMixin):
     def initials(self) -> str:
         parts = [part for part in str(self).split() if part]
         return "".join(part[0] for part in parts[:2]).upper() or "?"
+
+
+class TokenLifetime(models.TextChoices):
+    """How long a new API token works; GitHub's personal tokens offer the same kind of choice."""
+
+    DAYS_30 = "30", _("30 days")
+    DAYS_90 = "90", _("90 days")
+    DAYS_365 = "365", _("One year")
+    NEVER = "never", _("No expiry")
+
+    @property
+    def days(self) -> int | None:
+        return None if self == TokenLifetime.NEVER else int(self.value)
+
+
+class ApiToken(models.Model):
+    """A person's named key for the API. Only a SHA-256 hash of the key is kept; the key itself is
+    shown once, when it is made (see services.create_api_token), and cannot be read back."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("person")
+    )
+    # Blank only for the tokens that existed before tokens had names (migration 0004).
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=16, help_text=_("The first characters of the key, to tell it."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    read_only = models.BooleanField(_("read-only"), default=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=models.Q(revoked_at__isnull=True) & ~models.Q(name=""),
+                name="accounts_apitoken_one_active_name",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.prefix} ({self.prefix}…)"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def expired(self) -> bool:
+        return self.is_expired()

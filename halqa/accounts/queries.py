@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from halqa.orgs.models import LEADING_POSITIONS, Membership
 
 from .choices import PRIVATE_ROLES, PROFESSIONAL_ROLES
-from .models import RoleRow, User
+from .models import ApiToken, RoleRow, User
 
 
 def people_visible_to(viewer) -> QuerySet[User]:
@@ -103,3 +103,10 @@ def search_people(
     if subject or expertise or role:
         people = people.distinct()
     return people
+
+
+def api_tokens_visible_to(viewer) -> QuerySet[ApiToken]:
+    """One's own API tokens that were not revoked (expired ones too, until revoked); nobody else's."""
+    if not viewer.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=viewer, revoked_at__isnull=True)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
-from .models import ExpertiseTag, GradeRow, RoleRow, SubjectRow, User
+from . import tokens
+from .models import ApiToken, ExpertiseTag, GradeRow, RoleRow, SubjectRow, TokenLifetime, User
+from .queries import api_tokens_visible_to
 
 PROFILE_FIELDS = ("display_name", "preferred_language", "time_zone", "calendar", "years_experience", "bio")
 MAX_EXPERTISE_TAGS = 15
@@ -87,12 +90,61 @@ def set_preferred_language(user: User, language: str) -> None:
         user.save(update_fields=["preferred_language"])
 
 
+MAX_ACTIVE_TOKENS = 25
+TOKEN_NAME_MAX_LENGTH = 100
+
+
 @transaction.atomic
-def rotate_api_token(user: User) -> Token:
-    """A fresh API token for `user`; the old one stops working at once."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def create_api_token(
+    owner: User, *, actor: User, name: str, lifetime: str = TokenLifetime.DAYS_90, read_only: bool = False
+) -> tuple[ApiToken, str]:
+    """A new API token for `owner`, made by `owner` alone. Returns it with its key: the only moment the
+    key exists outside the caller's hands, since only its hash is stored.
+
+    The pages ask for a recent sign-in before coming here (allauth's reauthentication); the API offers
+    no way to make a token, so a stolen token cannot make itself a successor.
+    """
+    if actor.pk != owner.pk:
+        raise PermissionDenied(_("Only the owner of an account can make API tokens for it."))
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Please give the token a name, so you know what uses it.")})
+    if len(name) > TOKEN_NAME_MAX_LENGTH:
+        raise ValidationError(
+            {"name": _("A name can be at most %(max)d characters long.") % {"max": TOKEN_NAME_MAX_LENGTH}}
+        )
+    try:
+        lifetime = TokenLifetime(lifetime)
+    except ValueError:
+        raise ValidationError({"lifetime": _("Please choose how long the token works.")}) from None
+    User.objects.select_for_update().filter(pk=owner.pk).first()  # one creation at a time per person
+    held = api_tokens_visible_to(owner)
+    if held.filter(name=name).exists():
+        raise ValidationError({"name": _("You already have a token with this name; choose another one.")})
+    if held.count() >= MAX_ACTIVE_TOKENS:
+        raise ValidationError(
+            _("You can hold at most %(max)d API tokens. Revoke one you no longer use first.")
+            % {"max": MAX_ACTIVE_TOKENS}
+        )
+    key = tokens.new_key()
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=owner,
+        name=name,
+        prefix=tokens.visible_prefix(key),
+        key_hash=tokens.hash_key(key),
+        created_at=now,
+        expires_at=None if lifetime.days is None else now + timedelta(days=lifetime.days),
+        read_only=bool(read_only),
+    )
+    return token, key
 
 
-def revoke_api_token(user: User) -> None:
-    Token.objects.filter(user=user).delete()
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
+    """Stop `token` from working, at once. Only its owner may; revoking twice changes nothing."""
+    if actor.pk != token.user_id:
+        raise PermissionDenied(_("You can only revoke your own API tokens."))
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    return token

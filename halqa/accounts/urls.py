@@ -9,5 +9,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/edit/", views.profile_edit, name="profile_edit"),
     path("profile/security/", views.security, name="security"),
-    path("profile/security/api-token/", views.api_token, name="api_token"),
+    path("profile/security/tokens/", views.api_token_create, name="api_token_create"),
+    path("profile/security/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from halqa.orgs.models import School
 
 from . import services
 from .choices import Role, Subject
-from .forms import ProfileForm
-from .queries import people_visible_to, search_people, with_profile_data
+from .forms import ApiTokenForm, ProfileForm
+from .queries import api_tokens_visible_to, people_visible_to, search_people, with_profile_data
 
 PEOPLE_PER_PAGE = 24
 
@@ -91,25 +92,54 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile_edit.html", {"form": form}, status=status)
 
 
-@login_required
-def security(request: HttpRequest) -> HttpResponse:
-    """Password, two-factor authentication and API token in one place."""
+def _security_page(request: HttpRequest, token_form: ApiTokenForm, status: int = 200) -> HttpResponse:
     from allauth.mfa.models import Authenticator
 
     has_totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
-    token = Token.objects.filter(user=request.user).first()
-    new_token = request.session.pop("halqa_new_api_token", None)
-    return render(request, "accounts/security.html", {"has_totp": has_totp, "token": token, "new_token": new_token})
+    context = {"has_totp": has_totp, "tokens": api_tokens_visible_to(request.user), "token_form": token_form}
+    return render(request, "accounts/security.html", context, status=status)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """Password, two-factor authentication and API tokens in one place."""
+    return _security_page(request, ApiTokenForm())
 
 
 @login_required
 @require_POST
-def api_token(request: HttpRequest) -> HttpResponse:
-    if request.POST.get("action") == "revoke":
-        services.revoke_api_token(request.user)
-        messages.success(request, _("Your API token was revoked."))
-    else:
-        token = services.rotate_api_token(request.user)
-        request.session["halqa_new_api_token"] = token.key
-        messages.success(request, _("A new API token was created. Copy it now: it is shown only once."))
+@reauthentication_required
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    """Make a token and show its key, once, on the answer to this request: the key is never stored,
+    not even in the session. Asks for the password again first when the sign-in is not recent."""
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = services.create_api_token(request.user, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            response = render(request, "accounts/token_created.html", {"token": token, "key": key})
+            response["Cache-Control"] = "no-store"
+            return response
+    return _security_page(request, form, status=400)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(api_tokens_visible_to(request.user), pk=pk)
+    services.revoke_api_token(token, actor=request.user)
+    messages.success(
+        request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name or token.prefix}
+    )
     return redirect("accounts:security")
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError onto the form that sent the data."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)

@@ -1,9 +1,11 @@
 """OpenAPI postprocessing: the error answers every operation can give, and what a URL field takes.
 
 drf-spectacular describes the success response of an operation, while the views also answer 400
-(invalid input), 401/403 (not signed in, or not allowed) and 404 (an object the caller may not see, a
-page past the end). The API fuzz test (tests/api/test_schema_fuzz.py) holds every response to the
-schema, so these answers are documented here for every operation, with their bodies.
+(invalid input), 401 (an API token that is not valid, expired or revoked), 403 (not signed in, not
+allowed, or a read-only token on a method that changes something), 404 (an object the caller may not
+see, a page past the end), 413 (a body larger than the limit) and 429 (too many requests, with
+Retry-After). The API fuzz test (tests/api/test_schema_fuzz.py) holds every response to the schema,
+so these answers are documented here for every operation, with their bodies.
 """
 
 from __future__ import annotations
@@ -62,11 +64,25 @@ def _response(description: str, component: str) -> dict:
     }
 
 
+def _authentication_classes(view_class) -> list:
+    return getattr(view_class, "authentication_classes", api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+
+
 def _challenges(view_class) -> bool:
     """Whether an unauthenticated request gets 401: DRF asks the first authentication class for a
     `WWW-Authenticate` challenge, and answers 403 when it has none (as SessionAuthentication)."""
-    classes = getattr(view_class, "authentication_classes", api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    classes = _authentication_classes(view_class)
     return bool(classes) and classes[0]().authenticate_header(None) is not None
+
+
+def _refuses_tokens(view_class) -> bool:
+    """Whether a credential can be refused with 401 (halqa.api.authentication.TokenRefused): some
+    authentication class of the view has a challenge, wherever it stands in the list."""
+    return any(cls().authenticate_header(None) is not None for cls in _authentication_classes(view_class))
+
+
+def _throttled(view_class) -> bool:
+    return bool(getattr(view_class, "throttle_classes", api_settings.DEFAULT_THROTTLE_CLASSES))
 
 
 def _route(path: str) -> str:
@@ -89,15 +105,38 @@ def _error_responses(path: str, method: str, operation: dict, views: dict) -> di
     if method in UNSAFE_METHODS or any(p.get("in") == "query" and p.get("name") != "page" for p in parameters):
         errors[status.HTTP_400_BAD_REQUEST] = _response("The input is not valid.", VALIDATION_ERROR)
     security = operation.get("security") or []
+    view_class = views.get((_route(path), method))
+    if security and (view_class is None or _refuses_tokens(view_class)):  # a token can be refused
+        errors[status.HTTP_401_UNAUTHORIZED] = _response(
+            "Missing or invalid credentials: an API token that is not valid, expired or revoked.", ERROR
+        )
     if security and {} not in security:  # the operation needs credentials
-        view_class = views.get((_route(path), method))
         if view_class is None or _challenges(view_class):
-            errors[status.HTTP_401_UNAUTHORIZED] = _response("Missing or invalid credentials.", ERROR)
-            errors[status.HTTP_403_FORBIDDEN] = _response("Not allowed to do this.", ERROR)
+            errors[status.HTTP_403_FORBIDDEN] = _response(
+                "Not allowed to do this, or a read-only token on a method that changes something.", ERROR
+            )
         else:
             errors[status.HTTP_403_FORBIDDEN] = _response(
-                "Missing or invalid credentials, or not allowed to do this.", ERROR
+                "Not signed in, not allowed to do this, or a read-only token on a method that changes something.",
+                ERROR,
             )
+    if method in UNSAFE_METHODS and security and (view_class is None or _refuses_tokens(view_class)):
+        # A read-only token is refused before the view runs, whoever else may call the operation.
+        errors.setdefault(status.HTTP_403_FORBIDDEN, _response("A read-only token cannot change anything.", ERROR))
+    if operation.get("requestBody"):
+        errors[status.HTTP_413_REQUEST_ENTITY_TOO_LARGE] = _response(
+            "The request body is larger than the limit.", ERROR
+        )
+    if view_class is None or _throttled(view_class):
+        errors[status.HTTP_429_TOO_MANY_REQUESTS] = {
+            **_response("Too many requests from this caller; try again after `Retry-After` seconds.", ERROR),
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before the next request is accepted.",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            },
+        }
     if any(p.get("in") == "path" for p in parameters):
         errors[status.HTTP_404_NOT_FOUND] = _response("No such object, or not one the caller may see.", ERROR)
     elif any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from halqa.accounts.api import MeView, PeopleViewSet
+from halqa.accounts.api import ApiTokenViewSet, MeView, PeopleViewSet
 from halqa.communities.api import (
     ActivityViewSet,
     CommunityViewSet,
@@ -17,6 +17,7 @@ from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
 router = DefaultRouter()
 router.include_format_suffixes = False  # one URL per resource: JSON, or the browsable page
 router.register("people", PeopleViewSet, basename="person")
+router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("networks", NetworkViewSet, basename="network")
 router.register("invitations", InvitationViewSet, basename="invitation")

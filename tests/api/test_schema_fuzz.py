@@ -3,7 +3,7 @@
 Schemathesis loads the schema the application serves (/api/v1/schema/) and drives every operation in
 it through the WSGI application. For every operation Hypothesis draws HALQA_FUZZ_EXAMPLES (default 50)
 examples mixing valid ("positive") and invalid ("negative") input, and each example is sent by every
-role: teacher, principal, parent, student and district admin, each with a DRF token, and anonymous.
+role: teacher, principal, parent, student and district admin, each with an API token, and anonymous.
 Every answer is checked against the schema. Each operation is a subtest, so one failing operation does
 not hide the others; the last test fails if an operation of the schema was not fuzzed, and prints
 (and writes to test-artifacts/api-fuzz-summary.txt) one line of totals.
@@ -37,13 +37,13 @@ from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from rest_framework import fields, relations
-from rest_framework.authtoken.models import Token
 from schemathesis.core import NotSet
 from schemathesis.core.jsonschema import make_validator
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from halqa.accounts.services import create_api_token
 from halqa.core.testing import authz
 from halqa.wsgi import application
 
@@ -411,7 +411,8 @@ def callers(world, monkeypatch, settings, tmp_path):
     for role in ROLES:
         headers = {}
         if role != "anonymous":
-            headers["Authorization"] = f"Token {Token.objects.create(user=getattr(world, role)).key}"
+            person = getattr(world, role)
+            headers["Authorization"] = f"Token {create_api_token(person, actor=person, name='fuzz')[1]}"
         callers.append(SimpleNamespace(role=role, headers=headers))
     yield callers
     POOLS.clear()

@@ -73,3 +73,10 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     school = factory.SubFactory(SchoolFactory)
     position = "teacher"
+
+
+def api_key(user, *, name: str = "test", **options) -> str:
+    """The key of a new API token of `user` (made through the service, as the security page does)."""
+    from halqa.accounts.services import create_api_token
+
+    return create_api_token(user, actor=user, name=name, **options)[1]

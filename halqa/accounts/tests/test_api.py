@@ -7,11 +7,10 @@ challenge, and SessionAuthentication (listed first in settings) has none.
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from halqa.accounts.models import ExpertiseTag, SubjectRow, User
-from halqa.accounts.tests.factories import MembershipFactory, UserFactory
+from halqa.accounts.tests.factories import MembershipFactory, UserFactory, api_key
 from halqa.orgs.tests.seeding import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +73,7 @@ def test_anonymous_callers_get_403(world, api, url):
 
 
 def test_a_token_authenticates(world, api):
-    token = Token.objects.create(user=world.teacher)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(world.teacher)}")
     response = api.get(ME)
     assert response.status_code == 200
     assert response.json()["id"] == world.teacher.pk
@@ -83,9 +81,8 @@ def test_a_token_authenticates(world, api):
 
 
 def test_a_token_can_change_the_profile_without_csrf(world):
-    token = Token.objects.create(user=world.teacher)
     api = APIClient(enforce_csrf_checks=True)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(world.teacher)}")
     assert api.patch(ME, {"bio": "by token"}, format="json").status_code == 200
     assert profile_of(world.teacher)["bio"] == "by token"
 
@@ -102,16 +99,18 @@ def test_a_session_needs_csrf_to_change_the_profile(world):
 @pytest.mark.parametrize("header", ["Token not-a-real-key", "Token ", "Bearer abc", "Token a b"])
 def test_a_bad_token_is_refused(world, api, header):
     api.credentials(HTTP_AUTHORIZATION=header)
-    assert api.get(ME).status_code == 403
+    response = api.get(ME)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_a_deactivated_persons_token_is_refused(world, api):
-    token = Token.objects.create(user=world.teacher)
+    key = api_key(world.teacher)
     User.objects.filter(pk=world.teacher.pk).update(is_active=False)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.get(ME)
-    assert response.status_code == 403
-    assert response.json()["detail"] == "User inactive or deleted."
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This account is deactivated."
 
 
 # --- /api/v1/me/ -----------------------------------------------------------------------------
@@ -249,8 +248,7 @@ def test_me_cannot_be_replaced_deleted_or_created(world, as_, method):
 
 
 def test_errors_follow_accept_language_for_token_callers(world, api):
-    token = Token.objects.create(user=world.teacher)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(world.teacher)}")
     response = api.patch(ME, {"years_experience": "abc", "display_name": ""}, format="json", HTTP_ACCEPT_LANGUAGE="ru")
     assert response.status_code == 400
     errors = response.json()
@@ -262,8 +260,7 @@ def test_errors_follow_accept_language_for_token_callers(world, api):
 
 
 def test_a_missing_field_error_is_translated(world, api):
-    token = Token.objects.create(user=world.principal)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(world.principal)}")
     response = api.post(
         "/api/v1/invitations/", {"school": world.school.pk, "position": "teacher"}, HTTP_ACCEPT_LANGUAGE="ru"
     )
@@ -272,7 +269,7 @@ def test_a_missing_field_error_is_translated(world, api):
 
 
 def test_halqas_own_profile_errors_are_translated(world, api):
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.teacher).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(world.teacher)}")
     response = api.patch(
         ME, {"expertise": [f"a{n}, b{n}" for n in range(10)]}, format="json", HTTP_ACCEPT_LANGUAGE="ru"
     )

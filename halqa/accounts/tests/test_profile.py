@@ -3,10 +3,9 @@
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from halqa.accounts import services
-from halqa.accounts.models import ExpertiseTag, User
+from halqa.accounts.models import ApiToken, ExpertiseTag, User
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +45,13 @@ def test_profile_is_ones_own_person_page(world, login):
 
 
 @pytest.mark.parametrize(
-    "url_name", ["accounts:profile", "accounts:profile_edit", "accounts:security", "accounts:api_token"]
+    "url_name", ["accounts:profile", "accounts:profile_edit", "accounts:security", "accounts:api_token_create"]
 )
 def test_anonymous_visitors_are_sent_to_sign_in(client, url_name):
-    for response in (client.get(reverse(url_name)), client.post(reverse(url_name), {"action": "rotate"})):
+    for response in (client.get(reverse(url_name)), client.post(reverse(url_name), {"name": "x"})):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
-    assert Token.objects.count() == 0
+    assert not ApiToken.objects.exists()
 
 
 # --- /profile/edit/ --------------------------------------------------------------------------
@@ -207,7 +206,7 @@ def test_bad_input_errors_are_translated(world, login):
     assert "Обязательное поле" in response.content.decode()
 
 
-# --- /profile/security/ and the API token ----------------------------------------------------
+# --- /profile/security/ (its API tokens: test_api_tokens.py) -------------------------------------
 
 
 def test_security_page(world, login):
@@ -215,67 +214,5 @@ def test_security_page(world, login):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Create token" in page
-    assert "Revoke token" not in page
+    assert "You have no API tokens." in page
     assert reverse("mfa_activate_totp") in page
-
-
-def test_creating_a_token_shows_it_once(world, login):
-    client = login(world.teacher)
-    response = client.post(reverse("accounts:api_token"), {"action": "rotate"})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:security")
-    token = Token.objects.get(user=world.teacher)
-    first_visit = client.get(reverse("accounts:security")).content.decode()
-    assert token.key in first_visit
-    assert "Revoke token" in first_visit
-    second_visit = client.get(reverse("accounts:security")).content.decode()
-    assert token.key not in second_visit
-    assert "Replace token" in second_visit
-
-
-def test_creating_a_token_without_an_action_also_works(world, login):
-    login(world.teacher).post(reverse("accounts:api_token"))
-    assert Token.objects.filter(user=world.teacher).count() == 1
-
-
-def test_rotating_replaces_the_old_token(world, login, client):
-    login(world.teacher).post(reverse("accounts:api_token"), {"action": "rotate"})
-    old = Token.objects.get(user=world.teacher).key
-    client.post(reverse("accounts:api_token"), {"action": "rotate"})
-    new = Token.objects.get(user=world.teacher).key
-    assert new != old
-    client.logout()
-    assert client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {old}").status_code == 403
-    assert client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {new}").status_code == 200
-
-
-def test_revoking_deletes_the_token(world, login, client):
-    login(world.teacher).post(reverse("accounts:api_token"), {"action": "rotate"})
-    key = Token.objects.get(user=world.teacher).key
-    response = client.post(reverse("accounts:api_token"), {"action": "revoke"})
-    assert response.status_code == 302
-    assert not Token.objects.filter(user=world.teacher).exists()
-    assert "Create token" in client.get(reverse("accounts:security")).content.decode()
-    client.logout()
-    assert client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {key}").status_code == 403
-
-
-def test_revoking_without_a_token_is_harmless(world, login):
-    response = login(world.teacher).post(reverse("accounts:api_token"), {"action": "revoke"})
-    assert response.status_code == 302
-    assert Token.objects.count() == 0
-
-
-def test_ones_token_endpoint_touches_only_ones_own_token(world, login):
-    colleague_token = services.rotate_api_token(world.colleague)
-    client = login(world.teacher)
-    client.post(reverse("accounts:api_token"), {"action": "rotate"})
-    client.post(reverse("accounts:api_token"), {"action": "revoke"})
-    assert Token.objects.get(user=world.colleague).key == colleague_token.key
-
-
-def test_the_token_endpoint_only_takes_post(world, login):
-    client = login(world.teacher)
-    for method in ("get", "put", "delete", "patch"):
-        assert getattr(client, method)(reverse("accounts:api_token")).status_code == 405
-    assert Token.objects.count() == 0

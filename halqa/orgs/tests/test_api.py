@@ -8,10 +8,9 @@ import re
 import pytest
 from django.core import mail
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from halqa.accounts.tests.factories import MembershipFactory, UserFactory
+from halqa.accounts.tests.factories import MembershipFactory, UserFactory, api_key
 from halqa.orgs import services
 from halqa.orgs.models import Invitation, Network, School
 from halqa.orgs.tests.seeding import assert_queries_do_not_grow
@@ -294,8 +293,7 @@ def test_creating_an_invitation_sends_the_email_through_the_queue(
 
 
 def test_a_token_caller_can_invite(people, api, smtp_server, run_tasks, django_capture_on_commit_callbacks):
-    token = Token.objects.create(user=people.district_admin)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(people.district_admin)}")
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(INVITATIONS, invite_payload(people.other_school), format="json")
     assert response.status_code == 201
@@ -315,7 +313,7 @@ def test_inviting_to_a_foreign_school_is_refused(as_, people, who, django_captur
 
 def test_api_errors_of_our_own_are_translated(people, api):
     """Token callers get errors in their Accept-Language, including Halqa's own messages."""
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=people.principal).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(people.principal)}")
     refused = api.post(INVITATIONS, invite_payload(people.foreign_school), format="json", HTTP_ACCEPT_LANGUAGE="ru")
     assert refused.status_code == 400
     assert refused.json()["school"] == ["Вы не можете приглашать людей в эту школу."]
