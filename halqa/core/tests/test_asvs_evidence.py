@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import importlib
 import re
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal import auth as totp_auth
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import global_settings, settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher
@@ -177,8 +180,10 @@ def test_a_password_reset_does_not_skip_two_factor(client):
 # --- one-time codes (6.5.1, 6.5.5) -------------------------------------------------------------------
 
 
-def test_a_totp_code_works_only_once_and_only_for_thirty_seconds(client):
+def test_a_totp_code_works_only_once_and_only_for_thirty_seconds(client, monkeypatch):
     assert mfa_settings.TOTP_PERIOD == 30 and mfa_settings.TOTP_TOLERANCE == 0
+    clock = SimpleNamespace(now=(int(time.time()) // 30) * 30 + 15)  # mid-step: no boundary to cross by chance
+    monkeypatch.setattr(totp_auth, "time", SimpleNamespace(time=lambda: clock.now))
     user = UserFactory()
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
@@ -187,8 +192,15 @@ def test_a_totp_code_works_only_once_and_only_for_thirty_seconds(client):
     assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
     client.post(reverse("account_logout"))
     sign_in(client, user.email)
-    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 200  # refused
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 200  # used: refused
+    clock.now += 30
+    unused = current_code(secret)
+    clock.now += 30
+    sign_in(client, user.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": unused}).status_code == 200  # 30 s later: refused
     assert not client.get("/").context["user"].is_authenticated
+    sign_in(client, user.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": current_code(secret)}).status_code == 302
 
 
 # --- sessions (7.2.3, 7.2.4, 7.4.1, 7.4.2, 7.4.4, 14.3.1) --------------------------------------------
