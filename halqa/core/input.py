@@ -24,12 +24,15 @@ refusing it would lock that browser out of every page until its cookies were cle
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
+from functools import partial
 from urllib.parse import unquote_to_bytes
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, multipartparser
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.datastructures import ImmutableList
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -102,6 +105,36 @@ def _check_utf8(raw: bytes, *, where: str) -> None:
         raise HostileInput(_("The form contains characters that are not valid text (UTF-8).")) from None
 
 
+# --- File names: Persian and other scripts need their joiners ----------------------------------------
+# Django's multipart parser drops every character Python calls non-printable from a file name, and
+# with them U+200C ZERO WIDTH NON-JOINER, which Persian writes inside words (می‌خواهم), and U+200D
+# ZERO WIDTH JOINER (emoji sequences, Indic scripts). The parser below keeps those two; every other
+# format character (bidirectional overrides that could disguise an extension, U+200B, U+FEFF) still
+# goes. halqa.discussions.uploads.clean_name applies the same rule to the name it stores.
+JOINERS = frozenset("\u200c\u200d")
+
+
+class JoinerKeepingMultiPartParser(multipartparser.MultiPartParser):
+    def sanitize_file_name(self, file_name):
+        file_name = html.unescape(file_name)
+        file_name = file_name.rsplit("/")[-1]
+        file_name = file_name.rsplit("\\")[-1]
+        file_name = "".join(char for char in file_name if char.isprintable() or char in JOINERS)
+        if file_name in {"", ".", ".."}:
+            return None
+        return file_name
+
+    IE_sanitize = sanitize_file_name
+
+
+def _parse_file_upload(request: HttpRequest, meta, post_data):
+    """HttpRequest.parse_file_upload, with the parser above."""
+    request.upload_handlers = ImmutableList(
+        request.upload_handlers, warning="You cannot alter upload handlers after the upload has been processed."
+    )
+    return JoinerKeepingMultiPartParser(meta, post_data, request.upload_handlers, request.encoding).parse()
+
+
 def check_request(request: HttpRequest) -> None:
     """Raise HostileInput for a NUL or text that is not UTF-8 in the path, the query string or a form."""
     check_text(request.path_info, where="address")
@@ -137,6 +170,7 @@ class HostileInputMiddleware:
         for name, value in list(request.COOKIES.items()):
             if NUL in name or NUL in value:
                 del request.COOKIES[name]
+        request.parse_file_upload = partial(_parse_file_upload, request)
         # LocaleMiddleware has not run yet: speak the language it will choose.
         language = translation.get_language_from_request(request)
         with translation.override(language):
@@ -169,11 +203,14 @@ class JSONParser(parsers.JSONParser):
 
 
 class FormParser(parsers.FormParser):
-    """DRF's form parser (the browsable API's forms, a PUT or PATCH of form data), refusing NUL."""
+    """DRF's form parser (the browsable API's forms, a PUT or PATCH of form data), refusing NUL and a
+    body that is not UTF-8."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        body = stream.read() if stream is not None else b""
         try:
+            _check_utf8(body, where="form")
+            data = QueryDict(body, encoding=parsers.get_encoding(parser_context or {}))
             _check_pairs(data.lists(), where="form")
         except HostileInput as refusal:
             raise ParseError(str(refusal)) from None
@@ -181,12 +218,21 @@ class FormParser(parsers.FormParser):
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    """DRF's multipart parser, refusing NUL in the fields that are not files."""
+    """DRF's multipart parser, keeping the joiners of file names (as the pages do) and refusing NUL in
+    the fields that are not files."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        parsed = super().parse(stream, media_type, parser_context)
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        encoding = parsers.get_encoding(parser_context)
         try:
-            _check_pairs(parsed.data.lists(), where="form")
+            data, files = JoinerKeepingMultiPartParser(meta, stream, request.upload_handlers, encoding).parse()
+        except multipartparser.MultiPartParserError as error:
+            raise ParseError(_("The form could not be read: it is not valid multipart data.")) from error
+        try:
+            _check_pairs(data.lists(), where="form")
         except HostileInput as refusal:
             raise ParseError(str(refusal)) from None
-        return parsed
+        return parsers.DataAndFiles(data, files)

@@ -13,7 +13,9 @@ from halqa.accounts.models import User
 from halqa.discussions import registry, services
 from halqa.orgs.models import LEADING_POSITIONS, Membership, School
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+from .files import PNG_BYTES
+
+PNG = PNG_BYTES  # a real image: images are decoded and encoded again (uploads.py)
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
