@@ -34,7 +34,15 @@ def main() -> int:
         "5",
     ]
     if os.environ.get("TASKS_BACKEND") == "redis":
-        worker = [sys.executable, "manage.py", "rqworker", "default", "--job-class", "django_tasks_rq.backend.Job"]
+        worker = [
+            sys.executable,
+            "manage.py",
+            "rqworker",
+            "default",
+            "--job-class",
+            "django_tasks_rq.backend.Job",
+            "--with-scheduler",  # runs deferred jobs (an email's next attempt) when they are due
+        ]
     else:
         worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "*"]
     scheduler = [sys.executable, "manage.py", "scheduler"]
