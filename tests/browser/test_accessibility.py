@@ -20,6 +20,21 @@ def open_user_menu(page) -> None:
     page.wait_for_selector(".user-menu-panel", state="visible")
 
 
+def make_api_token(page) -> None:
+    """Make an API token on the security page (giving the password again if asked): the page that shows
+    the new key once is checked, and the security page lists the token in its table afterwards."""
+    page.fill("#id_name", "Gradebook sync")
+    with page.expect_navigation():
+        page.click("#api-tokens form button[type='submit']")
+    if page.locator("main form input[name='password']").count():
+        from halqa.core.management.commands.load_demo import DEMO_PASSWORD
+
+        page.fill("main form input[name='password']", DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.click("main form button[type='submit']")
+    page.wait_for_selector("#new-token")
+
+
 class PageChecker:
     """Checks one page after another in one signed-in browser page and collects every problem."""
 
@@ -123,6 +138,7 @@ def test_main_pages_are_accessible(
         (f"/networks/{demo.network.pk}/", "network"),
     ]:
         checker.check(path, slug)
+    checker.check("/profile/security/", "api_token_created", prepare=make_api_token)
     # With the user menu open, so its panel is checked (contrast, overflow on a phone) as well.
     checker.check("/profile/security/", "security", prepare=open_user_menu)
 
