@@ -136,7 +136,15 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "halqa_cache"}}
+    # Room for the counters of the sign-in limits and the API throttles (one per caller a minute): at the
+    # default 300 entries Django culls live keys, alphabetically first, and so resets sign-in limits.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "halqa_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
 
 # --- Task queue ------------------------------------------------------------------------------
 # "database" (default): django-tasks-db, worker `manage.py db_worker`.

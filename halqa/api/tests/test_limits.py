@@ -296,3 +296,10 @@ def test_api_405_and_404_are_json(world):
     assert not_allowed.status_code == 405 and "detail" in not_allowed.json()
     missing = api.get("/api/v1/no-such-thing/")
     assert missing.status_code == 404 and "detail" in missing.json()
+
+
+def test_the_database_cache_keeps_every_live_counter(settings):
+    """One throttle counter per caller a minute would overflow DatabaseCache's default 300 entries, and
+    culling (alphabetical, so allauth's sign-in counters first) would reset the sign-in limits."""
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        assert settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] >= 100_000
