@@ -26,7 +26,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import generics, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
@@ -596,6 +596,27 @@ class FormatIsAFilter(DefaultContentNegotiation):
     settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
 
 
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Someone changed this community at the same moment. Reload and try again.")
+    default_code = "conflict"
+
+
+CONFLICT = OpenApiResponse(
+    response={"$ref": "#/components/schemas/Error"},
+    description="Someone changed the same thing at the same moment (or since you read it); nothing was changed.",
+)
+
+
+class AnswersConflicts:
+    """A service's `Conflict` (a concurrent change) becomes a 409 with its translated sentence."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.Conflict):
+            exc = ConflictError(exc.message)
+        return super().handle_exception(exc)
+
+
 def refuse_unless(allowed: frozenset[str], needed: str, message=None) -> None:
     if needed not in allowed:
         raise PermissionDenied(message) if message else PermissionDenied
@@ -628,7 +649,7 @@ class CommunitySchema(AutoSchema):
     retrieve=extend_schema(responses=CommunityDetailSerializer),
     partial_update=extend_schema(request=CommunityUpdateSerializer, responses=CommunityDetailSerializer),
 )
-class CommunityViewSet(viewsets.GenericViewSet):
+class CommunityViewSet(AnswersConflicts, viewsets.GenericViewSet):
     """Professional learning communities: only those the caller may know exist (others answer 404)."""
 
     serializer_class = CommunitySerializer
@@ -727,7 +748,7 @@ class CommunityViewSet(viewsets.GenericViewSet):
 
     # --- One's own place in the community -----------------------------------------------------
 
-    @extend_schema(request=JoinSerializer, responses={201: MembershipSerializer}, summary="Ask to join")
+    @extend_schema(request=JoinSerializer, responses={201: MembershipSerializer, 409: CONFLICT}, summary="Ask to join")
     @action(detail=True, methods=["post"])
     def join(self, request, pk=None):
         community = self.get_object()
@@ -737,13 +758,17 @@ class CommunityViewSet(viewsets.GenericViewSet):
         membership = services.request_to_join(community, actor=request.user, **serializer.validated_data)
         return Response(membership_data(membership), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=MembershipSerializer, summary="Leave the community")
+    @extend_schema(request=None, responses={200: MembershipSerializer, 409: CONFLICT}, summary="Leave the community")
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         membership = services.leave(self.get_object(), actor=request.user)
         return Response(membership_data(membership))
 
-    @extend_schema(request=AnswerInvitationSerializer, responses=MembershipSerializer, summary="Answer your invitation")
+    @extend_schema(
+        request=AnswerInvitationSerializer,
+        responses={200: MembershipSerializer, 409: CONFLICT},
+        summary="Answer your invitation",
+    )
     @action(detail=True, methods=["post"], url_path="answer-invitation", url_name="answer-invitation")
     def answer_invitation(self, request, pk=None):
         community = self.get_object()
@@ -755,7 +780,11 @@ class CommunityViewSet(viewsets.GenericViewSet):
         membership = services.answer_invitation(invitation, actor=request.user, **serializer.validated_data)
         return Response(membership_data(membership))
 
-    @extend_schema(request=MyMembershipSerializer, responses=MembershipSerializer, summary="Your activity and role")
+    @extend_schema(
+        request=MyMembershipSerializer,
+        responses={200: MembershipSerializer, 409: CONFLICT},
+        summary="Your activity and role",
+    )
     @action(detail=True, methods=["patch"])
     def me(self, request, pk=None):
         community = self.get_object()
@@ -798,7 +827,7 @@ class InCommunity(permissions.IsAuthenticated):
         return False
 
 
-class CommunityPartViewSet(viewsets.GenericViewSet):
+class CommunityPartViewSet(AnswersConflicts, viewsets.GenericViewSet):
     """Base for what lives inside a community: goals, members, the work program, decisions."""
 
     permission_classes = [InCommunity]
@@ -877,9 +906,13 @@ class GoalViewSet(
 
 @PART_SCHEMA
 @extend_schema_view(
-    create=extend_schema(request=InviteSerializer, responses={201: MembershipSerializer}, summary="Invite someone"),
-    partial_update=extend_schema(request=RoleChangeSerializer, responses=MembershipSerializer, summary="Change a role"),
-    destroy=extend_schema(summary="Remove someone, or take back an invitation"),
+    create=extend_schema(
+        request=InviteSerializer, responses={201: MembershipSerializer, 409: CONFLICT}, summary="Invite someone"
+    ),
+    partial_update=extend_schema(
+        request=RoleChangeSerializer, responses={200: MembershipSerializer, 409: CONFLICT}, summary="Change a role"
+    ),
+    destroy=extend_schema(responses={204: None, 409: CONFLICT}, summary="Remove someone, or take back an invitation"),
 )
 class MemberViewSet(
     mixins.ListModelMixin,
@@ -938,7 +971,11 @@ class MemberViewSet(
         services.remove_member(self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=AcceptSerializer, responses=MembershipSerializer, summary="Accept a request to join")
+    @extend_schema(
+        request=AcceptSerializer,
+        responses={200: MembershipSerializer, 409: CONFLICT},
+        summary="Accept a request to join",
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, community_pk=None, pk=None):
         membership = self.get_object()
@@ -947,7 +984,9 @@ class MemberViewSet(
         services.accept_request(membership, actor=request.user, role=serializer.validated_data.get("role"))
         return Response(membership_data(membership))
 
-    @extend_schema(request=None, responses=MembershipSerializer, summary="Decline a request to join")
+    @extend_schema(
+        request=None, responses={200: MembershipSerializer, 409: CONFLICT}, summary="Decline a request to join"
+    )
     @action(detail=True, methods=["post"])
     def decline(self, request, community_pk=None, pk=None):
         membership = services.decline_request(self.get_object(), actor=request.user)

@@ -7,9 +7,10 @@ transaction, and schedules email after commit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -41,6 +42,54 @@ GOAL_FIELDS = ("title", "target", "measure", "due_date")
 ACTIVITY_FIELDS = ("title", "format", "starts_on", "ends_on", "responsible", "status", "notes")
 DECISION_FIELDS = ("number", "topic", "goals_text", "period_start", "period_end")
 STAFF_POSITIONS = [p for p in Position.values if p not in (Position.PARENT, Position.STUDENT)]
+
+
+class Conflict(Exception):
+    """Someone changed the same thing at the same moment: nothing was changed, reload and try again.
+
+    The API answers 409 with the message, pages show it as an error."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _("Someone changed this community at the same moment. Reload and try again."))
+        self.message = str(self.args[0])
+
+
+# SQLSTATEs of a transaction the database gave up on because of another one: deadlock detected,
+# serialization failure, lock not available. SQLite says "database is locked" instead.
+CONFLICT_STATES = {"40P01", "40001", "55P03"}
+
+
+def is_conflict(error: DatabaseError) -> bool:
+    cause = error.__cause__
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return state in CONFLICT_STATES or "database is locked" in str(error)
+
+
+def changes_members(function):
+    """One transaction for a change to a community's members, in which the community row is locked
+    first (`lock_community`) and memberships after it, in order of id. Every such change takes its
+    locks in this one order, so two facilitators acting on each other at the same moment are served
+    one after the other instead of deadlocking; if the database still gives up on one of them, the
+    person hears `Conflict` (409), never a server error, and nothing was changed."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return function(*args, **kwargs)
+        except DatabaseError as error:
+            if isinstance(error, IntegrityError) or not is_conflict(error):
+                raise
+            raise Conflict(
+                _("Someone changed the members of this community at the same moment. Reload and try again.")
+            ) from error
+
+    return wrapper
+
+
+def lock_community(community: Community | int) -> Community:
+    """The first lock of every change to a community's members (see `changes_members`)."""
+    return Community.objects.select_for_update().get(pk=getattr(community, "pk", community))
 
 
 def require(user, community: Community, action: str, message: str) -> frozenset[str]:
@@ -195,11 +244,12 @@ def _check_role_for(person: User, role: str) -> None:
         raise ValidationError({"role": _("Parents and students take part as guests.")})
 
 
-@transaction.atomic
+@changes_members
 def invite_member(
     community: Community, *, actor: User, person: User, role: str = Role.MEMBER, message: str = ""
 ) -> Membership:
     """Invite someone from the directory; they accept or decline. Emails them after commit."""
+    community = lock_community(community)
     require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can invite people."))
     if not people_visible_to(actor).filter(pk=person.pk).exists():
         raise ValidationError({"person": _("You cannot invite this person.")})
@@ -219,14 +269,15 @@ def invite_member(
         )
     except IntegrityError as exc:
         raise ValidationError({"person": _("%(name)s was invited a moment ago.") % {"name": person}}) from exc
-    from .tasks import queue_community_invitation
+    from .tasks import send_community_invitation
 
-    queue_community_invitation(membership)
+    transaction.on_commit(lambda: send_community_invitation.enqueue(membership.pk))
     return membership
 
 
-@transaction.atomic
+@changes_members
 def answer_invitation(membership: Membership, *, actor: User, accept: bool, activity: str = "") -> Membership:
+    lock_community(membership.community_id)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.user_id != actor.pk:
         raise PermissionDenied(_("Only the invited person can answer this invitation."))
@@ -242,8 +293,9 @@ def answer_invitation(membership: Membership, *, actor: User, accept: bool, acti
     return locked
 
 
-@transaction.atomic
+@changes_members
 def request_to_join(community: Community, *, actor: User, message: str = "") -> Membership:
+    community = lock_community(community)
     require(actor, community, rules.REQUEST_TO_JOIN, _("You cannot ask to join this community."))
     existing = Membership.objects.select_for_update().filter(community=community, user=actor).first()
     if existing:
@@ -253,9 +305,11 @@ def request_to_join(community: Community, *, actor: User, message: str = "") -> 
     )
 
 
-@transaction.atomic
+@changes_members
 def accept_request(membership: Membership, *, actor: User, role: str | None = None) -> Membership:
-    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can accept members."))
+    require(
+        actor, lock_community(membership.community_id), rules.MANAGE_MEMBERS, _("Only facilitators can accept members.")
+    )
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Status.REQUESTED:
         raise ValidationError(_("This request has already been answered."))
@@ -268,9 +322,14 @@ def accept_request(membership: Membership, *, actor: User, role: str | None = No
     return locked
 
 
-@transaction.atomic
+@changes_members
 def decline_request(membership: Membership, *, actor: User) -> Membership:
-    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can answer requests."))
+    require(
+        actor,
+        lock_community(membership.community_id),
+        rules.MANAGE_MEMBERS,
+        _("Only facilitators can answer requests."),
+    )
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Status.REQUESTED:
         raise ValidationError(_("This request has already been answered."))
@@ -280,20 +339,24 @@ def decline_request(membership: Membership, *, actor: User) -> Membership:
 
 
 def _facilitators(community: Community):
-    return Membership.objects.select_for_update().filter(
-        community=community, role=Role.FACILITATOR, status=Status.ACTIVE
+    return (
+        Membership.objects.select_for_update()
+        .filter(community=community, role=Role.FACILITATOR, status=Status.ACTIVE)
+        .order_by("pk")
     )
 
 
 def _refuse_losing_last_facilitator(membership: Membership) -> None:
     is_facilitator = membership.role == Role.FACILITATOR and membership.status == Status.ACTIVE
-    if is_facilitator and not _facilitators(membership.community).exclude(pk=membership.pk).exists():
+    if is_facilitator and not _facilitators(membership.community_id).exclude(pk=membership.pk).exists():
         raise ValidationError(_("A community needs at least one facilitator. Make someone else a facilitator first."))
 
 
-@transaction.atomic
+@changes_members
 def change_role(membership: Membership, *, actor: User, role: str) -> Membership:
-    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can change roles."))
+    require(
+        actor, lock_community(membership.community_id), rules.MANAGE_MEMBERS, _("Only facilitators can change roles.")
+    )
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     _check_role_for(locked.user, role)
     if role != Role.FACILITATOR:
@@ -303,9 +366,11 @@ def change_role(membership: Membership, *, actor: User, role: str) -> Membership
     return locked
 
 
-@transaction.atomic
+@changes_members
 def remove_member(membership: Membership, *, actor: User) -> Membership:
-    require(actor, membership.community, rules.MANAGE_MEMBERS, _("Only facilitators can remove members."))
+    require(
+        actor, lock_community(membership.community_id), rules.MANAGE_MEMBERS, _("Only facilitators can remove members.")
+    )
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status not in (Status.ACTIVE, Status.INVITED):
         raise ValidationError(_("This person is not a member."))
@@ -315,8 +380,9 @@ def remove_member(membership: Membership, *, actor: User) -> Membership:
     return locked
 
 
-@transaction.atomic
+@changes_members
 def leave(community: Community, *, actor: User) -> Membership:
+    lock_community(community)
     locked = Membership.objects.select_for_update().filter(community=community, user=actor).first()
     if locked is None or locked.status != Status.ACTIVE:
         raise ValidationError(_("You are not a member of this community."))
@@ -326,9 +392,10 @@ def leave(community: Community, *, actor: User) -> Membership:
     return locked
 
 
-@transaction.atomic
+@changes_members
 def set_activity(community: Community, *, actor: User, activity: str, role: str | None = None) -> Membership:
     """Members choose the activity they take on, and may move between member, expert, observer."""
+    lock_community(community)
     locked = Membership.objects.select_for_update().filter(community=community, user=actor).first()
     if locked is None or locked.status != Status.ACTIVE:
         raise ValidationError(_("You are not a member of this community."))

@@ -270,6 +270,8 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 except ValidationError as error:
                     add_form_errors(form, error)
+                except services.Conflict as conflict:
+                    form.add_error(None, conflict.message)
                 else:
                     messages.success(request, _("%(name)s was invited.") % {"name": person})
                     return redirect("communities:members", pk=pk)
@@ -297,6 +299,8 @@ def _act(request, page: Page, action, success: str, *, anchor: str = "members") 
         action()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except services.Conflict as conflict:
+        messages.error(request, conflict.message)
     else:
         messages.success(request, success)
     if anchor == "members" and rules.VIEW_MEMBERS in page.can:
