@@ -112,11 +112,15 @@ def test_main_pages_are_accessible(
     demo, live_server, new_context, sign_in, sign_out, screenshot, browser_tools, record_property, language
 ):
     from halqa.accounts.models import User
+    from halqa.core.models import DeliveryStatus, OutboundEmail
     from halqa.orgs import services
 
     User.objects.filter(email__in=[TEACHER, PRINCIPAL]).update(preferred_language=language)
-    # A pending invitation, so the invitations page shows its table too.
+    # A pending invitation, so the invitations page shows its table too, and one whose email could not
+    # be delivered, so it shows that and the "send again" button.
     services.invite(actor=demo.principal, school=demo.farabi, email="invited@example.org", position="teacher")
+    bounced = services.invite(actor=demo.principal, school=demo.farabi, email="bounced@example.org", position="teacher")
+    OutboundEmail.objects.filter(about_id=bounced.pk).update(status=DeliveryStatus.FAILED)
 
     context = new_context()
     context.add_cookies([{"name": "halqa_language", "value": language, "url": live_server.url}])
