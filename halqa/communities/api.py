@@ -336,6 +336,12 @@ class DecisionSerializer(serializers.ModelSerializer):
     signed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     superseded_by = serializers.SerializerMethodField()
+    fingerprint = serializers.SerializerMethodField(
+        help_text=(
+            "A draft's fingerprint of what signing it would sign now: the members and roles as they "
+            "stand (which `members` shows for a draft) and the text. Send it back to sign; null once signed."
+        )
+    )
 
     class Meta:
         model = Decision
@@ -357,6 +363,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "verification_code",
             "supersedes",
             "superseded_by",
+            "fingerprint",
         ]
         read_only_fields = [
             "id",
@@ -371,7 +378,23 @@ class DecisionSerializer(serializers.ModelSerializer):
             "verification_code",
             "supersedes",
             "superseded_by",
+            "fingerprint",
         ]
+
+    def to_representation(self, decision):
+        data = super().to_representation(decision)
+        if decision.status == DecisionStatus.DRAFT:
+            # What signing would sign: the members as they stand, once per community and answer.
+            current = self.context.setdefault("current_members", {})
+            if decision.community_id not in current:
+                current[decision.community_id] = services.members_snapshot(decision.community_id)
+            members = current[decision.community_id]
+            data["members"] = DecisionMemberSerializer(members, many=True).data
+            data["fingerprint"] = services.decision_fingerprint(decision, members)
+        return data
+
+    def get_fingerprint(self, decision) -> str | None:
+        return None  # filled in by to_representation for a draft
 
     def get_superseded_by(self, decision) -> int | None:
         newer = getattr(decision, "superseded_by", None)
@@ -543,6 +566,16 @@ class InviteSerializer(serializers.Serializer):
 
 class RoleChangeSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class SignSerializer(serializers.Serializer):
+    fingerprint = serializers.CharField(
+        max_length=128,
+        help_text=(
+            "The draft's `fingerprint` as you read it. If the members or the text changed since, "
+            "nothing is signed and the answer is 409: read the decision again."
+        ),
+    )
 
 
 class AcceptSerializer(serializers.Serializer):
@@ -1050,10 +1083,20 @@ class DecisionViewSet(
     def perform_destroy(self, decision):
         services.delete_draft(decision, actor=self.request.user)
 
-    @extend_schema(request=None, responses=DecisionSerializer, summary="Sign the decision")
+    @extend_schema(
+        request=SignSerializer,
+        responses={200: DecisionSerializer, 409: CONFLICT},
+        summary="Sign the decision you read",
+    )
     @action(detail=True, methods=["post"])
     def sign(self, request, community_pk=None, pk=None):
-        decision = services.sign_decision(self.get_object(), actor=request.user)
+        decision = self.get_object()
+        refuse_unless(self.allowed, rules.SIGN_DECISION, services.sign_refusal(self.community))
+        serializer = SignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision = services.sign_decision(
+            decision, actor=request.user, fingerprint=serializer.validated_data["fingerprint"]
+        )
         return Response(DecisionSerializer(decisions_of(self.community).get(pk=decision.pk)).data)
 
 

@@ -272,7 +272,9 @@ def load(people: dict, schools: dict, network) -> int:
                     else today.replace(year=today.year + 1, month=6, day=30)
                 ),
             )
-            services.sign_decision(decision, actor=people[spec["sign"]])
+            services.sign_decision(
+                decision, actor=people[spec["sign"]], fingerprint=services.decision_fingerprint(decision)
+            )
         posts = []
         for email, body, reply_to in spec.get("discussion", []):
             parent = posts[reply_to] if reply_to is not None else None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
@@ -453,7 +455,7 @@ def _check_responsible(community: Community, person: User | None) -> None:
 # --- The official decision --------------------------------------------------------------------
 
 
-def members_snapshot(community: Community) -> list[dict]:
+def members_snapshot(community: Community | int) -> list[dict]:
     """Members and roles as they stand, frozen into the decision (guests are not assigned)."""
     rows = (
         Membership.objects.filter(community=community, status=Status.ACTIVE)
@@ -505,25 +507,59 @@ def _check_period(decision: Decision) -> None:
         raise ValidationError({"period_end": _("A decision covers at most three years.")})
 
 
-@transaction.atomic
-def sign_decision(decision: Decision, *, actor: User) -> Decision:
+def decision_fingerprint(decision: Decision, members: list[dict] | None = None) -> str:
+    """A fingerprint of what signing `decision` would sign now: the community's members and roles
+    as they stand (what the page and the API show of a draft) and the decision's text and period.
+
+    The sign form and the API carry the fingerprint of what the signer saw; `sign_decision` refuses
+    when it is not the fingerprint of what would be signed."""
+    if members is None:
+        members = members_snapshot(decision.community_id)
+    content = {
+        "members": members,
+        "number": decision.number,
+        "topic": decision.topic,
+        "goals_text": decision.goals_text,
+        "period": [str(decision.period_start), str(decision.period_end)],
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def sign_refusal(community: Community) -> str:
+    if community.network_id:
+        return _("Only the network's supervisor can sign this decision.")
+    return _("Only the principal of the school can sign this decision.")
+
+
+@changes_members
+def sign_decision(decision: Decision, *, actor: User, fingerprint: str) -> Decision:
     """The principal (or the network's supervisor) signs: who, when, and a verification code.
 
-    From then on the decision is read-only; signing again is refused. An earlier signed decision
-    of the same community is marked superseded by this one.
+    `fingerprint` is `decision_fingerprint` of the decision as the signer saw it; if the members or
+    the text changed since, nothing is signed (`Conflict`: "changed since you opened it"). The
+    community is locked first, as by every change to its members, so the list cannot change
+    between the check and the signature. From then on the decision is read-only; signing again is
+    refused. An earlier signed decision of the same community is marked superseded by this one.
     """
-    locked = Decision.objects.select_for_update().select_related("community").get(pk=decision.pk)
-    community = locked.community
+    community = lock_community(decision.community_id)
+    locked = Decision.objects.select_for_update().get(pk=decision.pk, community=community)
+    locked.community = community
     if not rules.permissions_for(actor, community):
         raise Http404
     if not rules.can_sign(actor, community):
-        if community.network_id:
-            raise PermissionDenied(_("Only the network's supervisor can sign this decision."))
-        raise PermissionDenied(_("Only the principal of the school can sign this decision."))
+        raise PermissionDenied(sign_refusal(community))
     if locked.status != DecisionStatus.DRAFT:
         raise ValidationError(_("This decision is already signed."))
-    if not locked.members:
+    members = members_snapshot(community)
+    if not members:
         raise ValidationError(_("A decision needs at least one member."))
+    if fingerprint != decision_fingerprint(locked, members):
+        raise Conflict(
+            _(
+                "This decision changed since you opened it: its members or its text are not what you saw. "
+                "Read it again before signing."
+            )
+        )
     previous = (
         Decision.objects.select_for_update()
         .filter(community=community, status=DecisionStatus.SIGNED)
@@ -531,7 +567,7 @@ def sign_decision(decision: Decision, *, actor: User) -> Decision:
         .order_by("-signed_at")
         .first()
     )
-    locked.members = members_snapshot(community) or locked.members
+    locked.members = members
     locked.status = DecisionStatus.SIGNED
     locked.signed_by = actor
     locked.signed_by_name = str(actor)

@@ -521,7 +521,16 @@ def _decision(page: Page, decision_pk: int) -> Decision:
 def decision_detail(request: HttpRequest, pk: int, decision_pk: int) -> HttpResponse:
     page = Page(request, pk)
     decision = _decision(page, decision_pk)
-    return render(request, "communities/decision.html", page.context(decision=decision, role_labels=dict(Role.choices)))
+    fingerprint = None
+    if decision.status == DecisionStatus.DRAFT:
+        # A draft shows what signing it would sign now, and the sign form carries its fingerprint.
+        decision.members = services.members_snapshot(page.community)
+        fingerprint = services.decision_fingerprint(decision, decision.members)
+    return render(
+        request,
+        "communities/decision.html",
+        page.context(decision=decision, role_labels=dict(Role.choices), fingerprint=fingerprint),
+    )
 
 
 @login_required
@@ -550,9 +559,12 @@ def decision_sign(request: HttpRequest, pk: int, decision_pk: int) -> HttpRespon
     page = Page(request, pk)
     decision = _decision(page, decision_pk)
     try:
-        signed = services.sign_decision(decision, actor=request.user)
+        signed = services.sign_decision(decision, actor=request.user, fingerprint=request.POST.get("fingerprint", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+        return redirect(decision)
+    except services.Conflict as conflict:
+        messages.error(request, conflict.message)
         return redirect(decision)
     messages.success(
         request, _("The decision is signed. Verification code: %(code)s") % {"code": signed.verification_code}

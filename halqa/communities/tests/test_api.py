@@ -113,6 +113,13 @@ def grew(really: bool) -> None:
     assert really, "the seeded data should show in the answer"
 
 
+def sign(api, community, decision_pk, fingerprint=None):
+    """Sign as the API asks: with the fingerprint of the draft as one read it."""
+    if fingerprint is None:
+        fingerprint = api.get(url(community, "decisions", decision_pk)).json().get("fingerprint") or ""
+    return api.post(url(community, "decisions", decision_pk, "sign"), {"fingerprint": fingerprint}, format="json")
+
+
 def membership(community, person) -> Membership:
     return Membership.objects.get(community=community, user=person)
 
@@ -1295,7 +1302,8 @@ def test_a_draft_is_changed_and_deleted(as_, plc):
 
 
 def test_the_principal_signs_and_a_signed_decision_never_changes(as_, plc):
-    response = as_("principal").post(url(plc.community, "decisions", plc.draft.pk, "sign"))
+    seen = as_("principal").get(url(plc.community, "decisions", plc.draft.pk)).json()["fingerprint"]
+    response = sign(as_("principal"), plc.community, plc.draft.pk, seen)
     assert response.status_code == 200, response.json()
     data = response.json()
     assert data["status"] == "signed"
@@ -1307,7 +1315,7 @@ def test_the_principal_signs_and_a_signed_decision_never_changes(as_, plc):
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", data["verification_code"])
     signed = Decision.objects.get(pk=plc.draft.pk)
 
-    again = as_("principal").post(url(plc.community, "decisions", plc.draft.pk, "sign"))
+    again = sign(as_("principal"), plc.community, plc.draft.pk, seen)
     assert again.status_code == 400
     assert again.json() == {"non_field_errors": ["This decision is already signed."]}
 
@@ -1338,7 +1346,7 @@ def test_the_principal_signs_and_a_signed_decision_never_changes(as_, plc):
     ],
 )
 def test_only_the_schools_principal_signs(as_, plc, who, status, message):
-    response = as_(who).post(url(plc.community, "decisions", plc.draft.pk, "sign"))
+    response = sign(as_(who), plc.community, plc.draft.pk)
     assert response.status_code == status
     if message:
         assert response.json() == {"detail": message}
@@ -1347,19 +1355,19 @@ def test_only_the_schools_principal_signs(as_, plc, who, status, message):
 
 def test_the_supervisor_signs_a_network_decision_and_a_principal_may_not(as_, plc):
     draft = DecisionFactory(community=plc.in_network)
-    refused = as_("principal").post(url(plc.in_network, "decisions", draft.pk, "sign"))
+    refused = sign(as_("principal"), plc.in_network, draft.pk, "0" * 64)
     assert refused.status_code == 403
     assert refused.json() == {"detail": "Only the network's supervisor can sign this decision."}
-    response = as_("supervisor").post(url(plc.in_network, "decisions", draft.pk, "sign"))
+    response = sign(as_("supervisor"), plc.in_network, draft.pk)
     assert response.status_code == 200, response.json()
     assert response.json()["signed_by_title"] == f"Supervisor, {plc.network.name}"
 
 
 def test_a_new_signed_decision_supersedes_the_old_one(as_, plc):
     api = as_("principal")
-    first = api.post(url(plc.community, "decisions", plc.draft.pk, "sign")).json()
+    first = sign(api, plc.community, plc.draft.pk).json()
     second_draft = api.post(url(plc.community, "decisions"), DECISION, format="json").json()
-    second = api.post(url(plc.community, "decisions", second_draft["id"], "sign")).json()
+    second = sign(api, plc.community, second_draft["id"]).json()
     assert second["supersedes"] == first["id"]
     old = api.get(url(plc.community, "decisions", first["id"])).json()
     assert (old["status"], old["superseded_by"]) == ("superseded", second["id"])

@@ -60,6 +60,11 @@ def plc(world):
     return SimpleNamespace(community=community, goal=goal, activity=activity, private=private, network=network_plc)
 
 
+def sign(decision, actor):
+    """Sign as the principal would: the decision as it stands now is what they saw."""
+    return services.sign_decision(decision, actor=actor, fingerprint=services.decision_fingerprint(decision))
+
+
 def url(name, *args):
     return reverse(f"communities:{name}", args=args)
 
@@ -530,13 +535,14 @@ def test_facilitator_drafts_and_only_the_principal_signs(world, plc, client):
     decision.refresh_from_db()
     assert decision.status == "draft"
     client.force_login(world.principal)
-    assert client.post(url("decision_sign", plc.community.pk, decision.pk)).status_code == 302
+    seen = client.get(url("decision", plc.community.pk, decision.pk)).context["fingerprint"]
+    assert client.post(url("decision_sign", plc.community.pk, decision.pk), {"fingerprint": seen}).status_code == 302
     decision.refresh_from_db()
     assert decision.status == "signed" and decision.signed_by == world.principal and decision.verification_code
 
 
 def test_signed_decision_cannot_be_signed_again_or_edited(world, plc, client):
-    decision = services.sign_decision(draft(world, plc), actor=world.principal)
+    decision = sign(draft(world, plc), world.principal)
     client.force_login(world.principal)
     response = client.post(url("decision_sign", plc.community.pk, decision.pk), follow=True)
     assert "already signed" in response.content.decode()
@@ -549,8 +555,8 @@ def test_signed_decision_cannot_be_signed_again_or_edited(world, plc, client):
 
 
 def test_a_new_signed_decision_supersedes_the_old(world, plc):
-    first = services.sign_decision(draft(world, plc), actor=world.principal)
-    second = services.sign_decision(draft(world, plc), actor=world.principal)
+    first = sign(draft(world, plc), world.principal)
+    second = sign(draft(world, plc), world.principal)
     first.refresh_from_db()
     assert first.status == "superseded" and second.supersedes == first
 
@@ -603,13 +609,13 @@ def test_network_decision_is_signed_by_the_supervisor(world, plc):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.sign_decision(decision, actor=world.principal)
-    signed = services.sign_decision(decision, actor=world.supervisor)
+        sign(decision, world.principal)
+    signed = sign(decision, world.supervisor)
     assert signed.signed_by_title.startswith("Supervisor")
 
 
 def test_anyone_verifies_a_signed_decision_without_signing_in(world, plc, client):
-    decision = services.sign_decision(draft(world, plc), actor=world.principal)
+    decision = sign(draft(world, plc), world.principal)
     assert client.get(reverse("verify")).status_code == 200
     response = client.get(reverse("verify"), {"code": decision.verification_code.lower()})
     assert response.status_code == 302
@@ -629,7 +635,7 @@ def test_unknown_or_draft_code_is_not_verified(world, plc, client):
 
 
 def test_printable_decision_page(world, plc, client):
-    decision = services.sign_decision(draft(world, plc), actor=world.principal)
+    decision = sign(draft(world, plc), world.principal)
     client.force_login(world.colleague)
     body = client.get(url("decision", plc.community.pk, decision.pk)).content.decode()
     assert decision.verification_code in body and "data-print" in body
