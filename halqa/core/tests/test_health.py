@@ -112,3 +112,15 @@ def test_the_database_error_answers_503_with_the_bare_status(client, monkeypatch
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error"}
+
+
+def test_an_email_nobody_delivers_makes_the_site_degraded(client, admin_user):
+    from halqa.core import outbox
+    from halqa.core.models import OutboundEmail
+
+    outbox.queue_email("message", "a@example.org", params={"subject": "s", "body": "b"})
+    client.force_login(admin_user)
+    assert client.get("/healthz").json()["status"] == "ok"  # just queued: on its way
+    OutboundEmail.objects.update(next_attempt_at=timezone.now() - dt.timedelta(minutes=20))
+    body = client.get("/healthz").json()
+    assert (body["status"], body["email"]["overdue"]) == ("degraded", 1)
