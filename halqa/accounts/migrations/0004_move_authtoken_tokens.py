@@ -1,7 +1,8 @@
 """Move the keys of rest_framework.authtoken into ApiToken, hashed, and drop the old table.
 
-The old table kept every key in plain text; it is dropped here, with the app's migration records and
-content type, so nothing readable is left behind once the app is gone from INSTALLED_APPS. A moved
+The old table kept every key in plain text; it is dropped here, with the app's migration records, its
+content type and the admin's log entries about tokens (which name each token by its key), so nothing
+readable is left behind once the app is gone from INSTALLED_APPS. A moved
 token keeps working with the key its owner already has: unnamed, full access and no expiry, as before;
 the security page lists it so its owner can revoke it. Going back cannot restore plain keys, so the
 reverse step leaves the moved tokens in place (they go with the table when 0003 is reversed).
@@ -44,6 +45,9 @@ def move_legacy_tokens(apps, schema_editor):
     )
     schema_editor.execute(f"DROP TABLE {quote(LEGACY_TABLE)}")
     MigrationRecorder(connection).migration_qs.filter(app="authtoken").delete()
+    # The admin's history of tokens names each by its key (a token's id and text were its key).
+    LogEntry = apps.get_model("admin", "LogEntry")
+    LogEntry.objects.using(connection.alias).filter(content_type__app_label="authtoken").delete()
     ContentType = apps.get_model("contenttypes", "ContentType")
     ContentType.objects.using(connection.alias).filter(app_label="authtoken").delete()
 
@@ -53,5 +57,6 @@ class Migration(migrations.Migration):
         ("accounts", "0003_api_tokens"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
+        ("admin", "0003_logentry_add_action_flag_choices"),  # its log of tokens goes too
     ]
     operations = [migrations.RunPython(move_legacy_tokens, migrations.RunPython.noop)]

@@ -368,10 +368,19 @@ def test_the_old_tokens_move_in_hashed_and_their_table_goes(world, login):
             "INSERT INTO authtoken_token VALUES (%s, %s, %s)",
             [old_key, dt.datetime(2025, 6, 1, 8, 30, tzinfo=dt.UTC), world.teacher.pk],
         )
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    token_type = ContentType.objects.create(app_label="authtoken", model="token")
+    LogEntry.objects.create(
+        user=world.teacher, content_type=token_type, object_id=old_key, object_repr=old_key, action_flag=ADDITION
+    )
     # The migration's schema editor, minus its SQLite rule against use inside the test's transaction.
     editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
     migration.move_legacy_tokens(apps, editor)
     assert "authtoken_token" not in connection.introspection.table_names()
+    assert not LogEntry.objects.filter(object_repr=old_key).exists()  # the admin's history named it
+    assert not ContentType.objects.filter(app_label="authtoken").exists()
     token = ApiToken.objects.get(user=world.teacher)
     assert token.key_hash == hashlib.sha256(old_key.encode()).hexdigest()
     assert (token.name, token.prefix, token.read_only, token.expires_at) == ("", old_key[:8], False, None)
