@@ -17,6 +17,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
 
+from halqa.accounts import mfa_policy
 from halqa.accounts.models import ApiToken
 from halqa.accounts.tokens import MAX_KEY_LENGTH, hash_key
 
@@ -64,6 +65,9 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise TokenRefused(_("This API token has expired."))
         if not token.user.is_active:
             raise TokenRefused(_("This account is deactivated."))
+        if mfa_policy.needs_enrolment(token.user):
+            # A token made before the rule was switched on (or before a promotion) is no way around it.
+            raise exceptions.PermissionDenied(mfa_policy.REQUIRED_MESSAGE)
         if token.read_only and request.method not in SAFE_METHODS:
             raise ReadOnlyToken()
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:

@@ -520,3 +520,19 @@ def test_idle_limit_zero_switches_it_off(client, world, settings):
     client.force_login(world.teacher)
     last_seen(client, 365 * 24 * 3600)
     assert client.get(reverse("accounts:people")).status_code == 200
+
+
+def test_an_api_token_is_no_way_around_the_second_factor(client, world, require_2fa):
+    """A token a principal made before the rule (or as a teacher, before a promotion) stops at 403."""
+    from allauth.mfa.models import Authenticator
+
+    from halqa.accounts.tests.factories import api_key
+
+    principal_key, teacher_key = api_key(world.principal), api_key(world.teacher)
+    refused = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {principal_key}")
+    assert refused.status_code == 403
+    assert "two-factor" in refused.json()["detail"]
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {teacher_key}").status_code == 200
+
+    Authenticator.objects.create(user=world.principal, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {principal_key}").status_code == 200
