@@ -23,8 +23,8 @@ PEOPLE_PER_PAGE = 24
 
 
 def search_text(params, name: str, max_length: int) -> str:
-    """A free-text parameter, trimmed; NUL characters dropped (PostgreSQL refuses them in queries)."""
-    return params.get(name, "").replace("\x00", "").strip()[:max_length]
+    """A free-text parameter, trimmed (a NUL never gets here: halqa.core.input refuses it with 400)."""
+    return params.get(name, "").strip()[:max_length]
 
 
 def directory_filters(params) -> dict:

@@ -12,7 +12,7 @@ from functools import cached_property
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
-from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -521,15 +521,6 @@ class CommunityFilterSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=200, help_text="Text in the name or the topic."
     )
     format = serializers.ChoiceField(choices=Format.choices, required=False, allow_blank=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A NUL character is dropped from the search text rather than refused (no name contains one).
-        q = self.fields["q"]
-        q.validators = [v for v in q.validators if not isinstance(v, ProhibitNullCharactersValidator)]
-
-    def validate_q(self, value: str) -> str:
-        return value.replace("\x00", "")
 
 
 class JoinSerializer(serializers.Serializer):

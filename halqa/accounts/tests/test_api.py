@@ -402,8 +402,8 @@ def test_people_filters(profiles, as_, params, expected):
 
 
 @pytest.mark.parametrize(
-    "params", [{"subject": "alchemy"}, {"role": "wizard"}, {"school": "abc"}, {"school": "²"}, {"q": "\x00"}]
-)
+    "params", [{"subject": "alchemy"}, {"role": "wizard"}, {"school": "abc"}, {"school": "²"}]
+)  # a NUL is refused with 400 before any view (halqa/core/tests/test_hostile_input.py)
 def test_unknown_filter_values_are_ignored(profiles, as_, params):
     api = as_(profiles.teacher)
     response = api.get(PEOPLE, params)

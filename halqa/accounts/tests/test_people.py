@@ -304,8 +304,7 @@ def test_a_person_with_two_matching_rows_is_listed_once(profiles, login):
         {"page": "999"},
         {"q": "x" * 5000},
         {"q": "%_\\'\""},
-        {"q": "\x00"},
-        {"expertise": "y" * 500},
+        {"expertise": "y" * 500},  # a NUL gets 400 before the view: halqa/core/tests/test_hostile_input.py
     ],
 )
 def test_odd_filter_values_never_break_the_page(profiles, login, params):

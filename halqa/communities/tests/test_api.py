@@ -1417,10 +1417,11 @@ def test_unknown_codes_and_drafts_are_404(api, plc, code):
     assert api.get("/api/v1/verify/DRAF-TDRA-FTXX/").status_code == 404
 
 
-def test_a_nul_character_in_the_search_is_dropped(as_):
+def test_a_nul_character_in_the_search_is_refused(as_):
+    """Refused where input enters (halqa.core.input): PostgreSQL cannot search for it."""
     response = as_("colleague").get(API, {"q": "read\x00ing"})
-    assert response.status_code == 200
-    assert names(response) == ["Open reading circle"]
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The address contains a NUL character, which cannot be processed."}
 
 
 def test_options_describe_the_routes(as_, plc):

@@ -140,7 +140,9 @@ def test_check_document_walks_a_deep_document_without_recursing():
 # --- NUL in addresses, query strings, forms and cookies (500 on PostgreSQL before) ----------------
 
 
-@pytest.mark.parametrize("url", ["/verify/AB%00CD/", "/communities/?q=a%00b", "/people/?q=%00", "/people/?%00=x"])
+@pytest.mark.parametrize(
+    "url", ["/verify/AB%00CD/", "/communities/?q=a%00b", "/people/?q=%00", "/people/?%00=x", "/schools/?q=%00"]
+)
 def test_a_nul_in_a_page_address_gets_a_page_that_says_so(api, url):
     response = api.get(url)
     assert response.status_code == 400
