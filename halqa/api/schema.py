@@ -102,8 +102,9 @@ def _view_classes(generator) -> dict[tuple[str, str], type]:
 def _error_responses(path: str, method: str, operation: dict, views: dict) -> dict[int, dict]:
     parameters = operation.get("parameters", [])
     errors = {}
-    if method in UNSAFE_METHODS or any(p.get("in") == "query" and p.get("name") != "page" for p in parameters):
-        errors[status.HTTP_400_BAD_REQUEST] = _response("The input is not valid.", VALIDATION_ERROR)
+    # Any request can be refused for what it holds: a NUL in its path or query, a query string that is
+    # not UTF-8 (halqa.core.input), besides the body and parameters an operation validates.
+    errors[status.HTTP_400_BAD_REQUEST] = _response("The input is not valid.", VALIDATION_ERROR)
     security = operation.get("security") or []
     view_class = views.get((_route(path), method))
     if security and (view_class is None or _refuses_tokens(view_class)):  # a token can be refused

@@ -4,9 +4,12 @@ Schemathesis loads the schema the application serves (/api/v1/schema/) and drive
 it through the WSGI application. For every operation Hypothesis draws HALQA_FUZZ_EXAMPLES (default 50)
 examples mixing valid ("positive") and invalid ("negative") input, and each example is sent by every
 role: teacher, principal, parent, student and district admin, each with an API token, and anonymous.
+Generated text includes NUL, and one example in six gets a lone surrogate ("\\ud800" in its JSON body,
+%ED%A0%80 in its query): these must be refused with a 4xx (halqa.core.input), never a 5xx.
 Every answer is checked against the schema. Each operation is a subtest, so one failing operation does
 not hide the others; the last test fails if an operation of the schema was not fuzzed, and prints
-(and writes to test-artifacts/api-fuzz-summary.txt) one line of totals.
+(and writes to test-artifacts/api-fuzz-summary.txt) one line of totals, with how many examples carried a
+NUL and how many a lone surrogate.
 
 Generation is derandomized, so a run is reproducible; ask for more with e.g.
 HALQA_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/api -n 0 -q
@@ -89,8 +92,8 @@ CHECKS = (
 CONFIG = {
     "generation": {
         "with-security-parameters": False,  # credentials come from the role
-        # DRF refuses NUL in every text field; a schema cannot say so short of a pattern on every string.
-        "allow-x00": False,
+        # NUL in any generated text: refused with 400 where input enters (halqa.core.input), never a 500.
+        "allow-x00": True,
     },
     "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
 }
@@ -254,6 +257,117 @@ def valid_input_is_accepted(ctx, response, case):
         raise AssertionError(
             "Input the schema calls valid was refused for its form, so the schema is looser than the "
             f"view: {about_form}"
+        )
+    return None
+
+
+# --- Text that is not text: NUL and lone surrogates ---------------------------------------------------
+# Hypothesis writes NUL into generated text (allow-x00 above) but never a lone surrogate (U+D800 to
+# U+DFFF: no character, so no codec will encode one). A client can still send one: JSON spells it
+# as an escape ("\ud800"), and a query string as the bytes UTF-8 would give it (%ED%A0%80). One
+# example in HOSTILE_SHARE gets one, in a string of its JSON body (a value or a key) or in a query
+# parameter. Such input must be refused with a 4xx, whoever sends it, and never answer 5xx.
+
+SURROGATES = ("\ud800", "\udfff", "\udc00", "\ud83d")  # the last: an emoji's first half, alone
+HOSTILE_SHARE = 6
+
+
+def text_slots(body) -> list[tuple]:
+    """Where a string sits in a JSON body: (container, key or index, "key" | "value")."""
+    slots, pending = [], [(None, None, body)]
+    while pending:
+        container, place, item = pending.pop()
+        if isinstance(item, str) and container is not None:
+            slots.append((container, place, "value"))
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                slots.append((item, key, "key"))
+                pending.append((item, key, value))
+        elif isinstance(item, list):
+            pending.extend((item, index, value) for index, value in enumerate(item))
+    return slots
+
+
+def with_surrogate(text: str, surrogate: str, position: int) -> str:
+    position %= len(text) + 1
+    return text[:position] + surrogate + text[position:]
+
+
+def add_lone_surrogate(case, slot: int, surrogate: str, position: int):
+    """The case with a lone surrogate in one of its strings (the JSON body's, or a query value's as
+    the bytes that UTF-8 would give it, since a query is bytes), or as it was if it has none."""
+    slots = []
+    if case.media_type == "application/json" and isinstance(case.body, dict | list):
+        slots += [("body", *place) for place in text_slots(case.body)]
+    if isinstance(case.query, dict):
+        slots += [("query", case.query, name, "value") for name, value in case.query.items() if isinstance(value, str)]
+    if not slots:
+        return case
+    # Schemathesis revalidates an edited case against the schema, and its validator cannot read a lone
+    # surrogate: settle the edits made so far (steering), freeze the labels, and edit the containers
+    # in place (assigning one would mark it for revalidation again).
+    case.meta  # noqa: B018
+    case.freeze_metadata()
+    _where, container, place, kind = slots[slot % len(slots)]
+    if container is case.query:
+        container[place] = with_surrogate(container[place], surrogate, position).encode("utf-8", "surrogatepass")
+    elif kind == "key":
+        container[with_surrogate(place, surrogate, position)] = container.pop(place)
+    else:
+        container[place] = with_surrogate(container[place], surrogate, position)
+    return case
+
+
+def send_lone_surrogates(context, strategy):
+    draw = st.tuples(
+        st.integers(min_value=0, max_value=HOSTILE_SHARE - 1),
+        st.integers(min_value=0, max_value=1_000),
+        st.sampled_from(SURROGATES),
+        st.integers(min_value=0, max_value=1_000),
+    )
+
+    def maybe(case, drawn):
+        chance, slot, surrogate, position = drawn
+        return add_lone_surrogate(case, slot, surrogate, position) if chance == HOSTILE_SHARE - 1 else case
+
+    return strategy.flatmap(lambda case: draw.map(lambda drawn: maybe(case, drawn)))
+
+
+def hostile_text(case) -> set[str]:
+    """Which of "NUL" and "lone surrogate" the request carries as text: in its path, its query, its
+    JSON body (keys included). A file's bytes in a multipart body, or raw bytes sent as JSON, are not
+    text."""
+    found = set()
+    items = [*(case.path_parameters or {}).values()]
+    for name, value in (case.query or {}).items():
+        if isinstance(value, bytes):  # only add_lone_surrogate makes these: a surrogate's UTF-8 form
+            found.add("lone surrogate")
+            value = value.decode("utf-8", "surrogatepass")
+        elif isinstance(value, dict):  # sent as its keys (name=key1&name=key2), not its values
+            value = list(value)
+        items += [name, value]
+    if case.media_type == "application/json" and not isinstance(case.body, NotSet | bytes):
+        items.append(case.body)
+    while items:
+        item = items.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                found.add("NUL")
+            if any("\ud800" <= character <= "\udfff" for character in item):
+                found.add("lone surrogate")
+        elif isinstance(item, dict):
+            items += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            items += item
+    return found
+
+
+def hostile_text_is_refused(ctx, response, case):
+    found = hostile_text(case)
+    if found and not 400 <= response.status_code < 500:
+        raise AssertionError(
+            f"A request with {' and '.join(sorted(found))} was answered {response.status_code}: path "
+            f"{case.path_parameters!r}, query {case.query!r}, body {case.body!r}"
         )
     return None
 
@@ -425,12 +539,14 @@ def api_schema():
     """The schema the application serves, loaded once."""
     loaded = schemathesis.openapi.from_wsgi(SCHEMA_URL, application, config=schemathesis.Config.from_dict(CONFIG))
     loaded.hook("before_generate_case")(steer_towards_existing_objects)
+    loaded.hook("before_generate_case")(send_lone_surrogates)
     return loaded
 
 
 STATS: Counter = Counter()  # (operation, role, mode) → examples run
 ANSWERS: Counter = Counter()  # status class ("2xx", "4xx") → answers
 FAILED: set[tuple[str, str]] = set()  # (operation, role) with a failing example
+HOSTILE: Counter = Counter()  # "NUL", "lone surrogate" → examples (per caller) carrying it
 
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 HYPOTHESIS = hypothesis.settings(
@@ -453,15 +569,18 @@ def send(case, caller) -> None:
         with transaction.atomic():
             try:
                 response = case.call_and_validate(
-                    headers=caller.headers, additional_checks=[invalid_input_is_refused, valid_input_is_accepted]
+                    headers=caller.headers,
+                    additional_checks=[invalid_input_is_refused, valid_input_is_accepted, hostile_text_is_refused],
                 )
             finally:
                 transaction.set_rollback(True)
         ANSWERS[f"{response.status_code // 100}xx"] += 1
         if caller.role == "anonymous" and not allows_anonymous(case.operation.definition.raw):
             # Without credentials nothing is read or changed, whatever the input (a 404 only for a
-            # path no route matches, such as /api/v1/schools/1.5/).
-            assert response.status_code in (401, 403, 404), f"answered {response.status_code}"
+            # path no route matches, such as /api/v1/schools/1.5/; a 400 for text that is not text
+            # in the path or query, refused before anyone is asked who they are).
+            refused = (401, 403, 404, 400) if hostile_text(case) else (401, 403, 404)
+            assert response.status_code in refused, f"answered {response.status_code}"
     except BaseException as exc:
         FAILED.add((case.operation.label, caller.role))
         exc.add_note(f"Sent as: {caller.role}")
@@ -475,8 +594,10 @@ def fuzz(operation, callers) -> None:
     @HYPOTHESIS
     @hypothesis.given(case=st.one_of([operation.as_strategy(generation_mode=mode) for mode in MODES]))
     def example(case):
+        hostile = hostile_text(case)
         for caller in callers:
             STATS[(operation.label, caller.role, case.meta.generation.mode.value)] += 1
+            HOSTILE.update(hostile)
             send(case, caller)
 
     example()
@@ -561,7 +682,8 @@ def test_every_operation_was_fuzzed_for_every_role(request, monkeypatch):
     answers = ", ".join(f"{count} {status}" for status, count in sorted(ANSWERS.items()))
     lines = [
         f"fuzz: {len(operations)} operations × {len(ROLES)} roles, {sum(examples.values())} examples "
-        f"({answers}), {len(FAILED)} failures"
+        f"({answers}), {HOSTILE['NUL']} with NUL, {HOSTILE['lone surrogate']} with lone surrogates, "
+        f"{len(FAILED)} failures"
     ]
     # Hypothesis stops early when it has tried every input an operation takes (GET /api/v1/me/ takes none).
     failed = {op for op, _role in FAILED}
