@@ -309,3 +309,33 @@ def test_scriptable_image_and_markup_files_cannot_be_attached(name):
     with pytest.raises(ValidationError) as error:
         check_file(SimpleUploadedFile(name, svg))
     assert error.value.code == "file_type"
+
+
+# --- XML inside office files (1.5.1) -----------------------------------------------------------------
+
+ENTITIES = [
+    '<!DOCTYPE Types [<!ENTITY secret SYSTEM "file:///etc/passwd">]>',  # external entity
+    '<!DOCTYPE Types [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',  # expansion
+    '<!doctype Types SYSTEM "http://evil.example/types.dtd">',  # external DTD
+]
+
+
+@pytest.mark.parametrize("doctype", ENTITIES)
+def test_an_office_files_xml_may_declare_no_entities(doctype):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from halqa.discussions.tests import files
+    from halqa.discussions.uploads import check_file
+
+    main_part, main_type = files.OOXML["docx"]
+
+    def package(types: str) -> bytes:
+        rels = '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>'
+        return files.package([("[Content_Types].xml", types), ("_rels/.rels", rels), (main_part, "<document/>")])
+
+    sound = files.content_types(main_part, main_type)
+    check_file(SimpleUploadedFile("lesson.docx", package(sound)))  # the same package without a DTD passes
+    hostile = package(sound.replace("<Types ", doctype + "<Types ", 1))
+    with pytest.raises(ValidationError) as error:
+        check_file(SimpleUploadedFile("lesson.docx", hostile))
+    assert error.value.code == "file_content"
