@@ -731,7 +731,7 @@ class CommunityViewSet(AnswersConflicts, viewsets.GenericViewSet):
         # Only what the caller may see is loaded; the serializer leaves the rest out.
         community.shown_members = community.shown_goals = community.shown_program = community.shown_decisions = []
         if rules.VIEW_MEMBERS in allowed:
-            community.shown_members = list(queries.community_members(user, community))
+            community.shown_members = list(queries.community_members(user, community, allowed))
         if rules.VIEW_GOALS in allowed:
             community.shown_goals = list(queries.goals(community))
         if rules.VIEW_PROGRAM in allowed:
@@ -960,7 +960,7 @@ class MemberViewSet(
         if self.fake():
             return Membership.objects.none()
         if self.action == "list":
-            return queries.community_members(self.request.user, self.community)
+            return queries.community_members(self.request.user, self.community, self.allowed)
         if self.action == "pending":
             return queries.pending_members(self.community).prefetch_related(*PERSON_CARD)
         # One id, whatever is done with it: the same set as the list (plus what managers handle).

@@ -8,7 +8,7 @@ from halqa.accounts.models import User
 
 from . import rules
 from .models import Community
-from .queries import members_visible_to
+from .queries import community_members
 
 
 class CommunityDiscussionPolicy:
@@ -22,9 +22,9 @@ class CommunityDiscussionPolicy:
         return rules.MANAGE_MEMBERS in rules.permissions_for(user, host)
 
     def mentionable(self, user, host: Community) -> QuerySet[User]:
-        """The members `user` sees listed (queries.members_visible_to): guests only for themselves
+        """The members `user` sees listed (queries.community_members): guests only for themselves
         and for those who manage members."""
-        members = members_visible_to(user).filter(community=host)
+        members = community_members(user, host).order_by()
         return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
 
     def url(self, host: Community) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from halqa.accounts.queries import people_visible_to
 from halqa.orgs.models import Membership as SchoolMembership
@@ -75,33 +74,56 @@ def communities_visible_to(user) -> QuerySet[Community]:
     return communities_where(user, rules.VIEW).select_related("school", "network")
 
 
-def members_visible_to(user) -> QuerySet[Membership]:
-    """Every active community membership `user` may see: THE set behind the member list, a member's
-    detail, the member count, mentions and the activity feed, on pages and in the API alike.
+EVERYTHING = Q(pk__isnull=False)
+NOTHING = Q(pk__in=[])
 
-    * only in communities where the person may see the member list (`view_members`);
-    * a guest (a parent or a student, mostly) only to themselves and to those who manage members;
+
+def _visible_members(user, *, listed: Q, managed: Q) -> QuerySet[Membership]:
+    """THE rule of who is listed to `user` (docs/permissions.md, "Who is listed"):
+
+    * only active members of communities where the person may see the member list (`listed`);
+    * a guest (a parent or a student, mostly) only to themselves and to those who manage the
+      community's members (`managed`);
     * anyone else only if the person may see them in the people directory (`people_visible_to`),
       so a parent who was somehow made a member stays hidden from those who may not know them.
     """
+    members = Membership.objects.filter(listed, status=Status.ACTIVE)
+    if user.is_superuser:
+        return members
+    seen = people_visible_to(user).values("pk")
+    return members.filter(Q(user=user) | managed | (~Q(role=Role.GUEST) & Q(user__in=seen)))
+
+
+def members_visible_to(user) -> QuerySet[Membership]:
+    """Every community membership `user` may see listed, across communities: behind the member
+    count of the community list and the activity feed. One community's list, detail, count and
+    mentions come from `community_members`, the same rule with the person's permissions there
+    already known (a test holds the two equal)."""
     if not user.is_authenticated:
         return Membership.objects.none()
-    listed = Membership.objects.filter(
-        status=Status.ACTIVE, community__in=communities_where(user, rules.VIEW_MEMBERS).values("pk")
+    return _visible_members(
+        user,
+        listed=Q(community__in=communities_where(user, rules.VIEW_MEMBERS).values("pk")),
+        managed=Q(community__in=communities_where(user, rules.MANAGE_MEMBERS).values("pk")),
     )
-    if user.is_superuser:
-        return listed
-    managed = communities_where(user, rules.MANAGE_MEMBERS).values("pk")
-    seen = people_visible_to(user).values("pk")
-    return listed.filter(Q(user=user) | Q(community__in=managed) | (~Q(role=Role.GUEST) & Q(user__in=seen)))
 
 
-def community_members(user, community: Community) -> QuerySet[Membership]:
-    """The member list of one community as `user` may see it: facilitators first."""
+def community_members(user, community: Community, allowed: frozenset[str] | None = None) -> QuerySet[Membership]:
+    """The member list of one community as `user` may see it, facilitators first: the list, one
+    member's detail, the count and the people one may mention, on pages and in the API.
+
+    `allowed` is `rules.permissions_for(user, community)` when the caller has it already."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    if allowed is None:
+        allowed = rules.permissions_for(user, community)
+    members = _visible_members(
+        user,
+        listed=Q(community=community) if rules.VIEW_MEMBERS in allowed else NOTHING,
+        managed=EVERYTHING if rules.MANAGE_MEMBERS in allowed else NOTHING,
+    )
     return (
-        members_visible_to(user)
-        .filter(community=community)
-        .select_related("user")
+        members.select_related("user")
         .prefetch_related("user__subjects", "user__expertise", "user__roles")
         .order_by(ROLE_RANK, "user__display_name", "id")
     )
@@ -109,15 +131,10 @@ def community_members(user, community: Community) -> QuerySet[Membership]:
 
 def with_counts(communities: QuerySet[Community], user) -> QuerySet[Community]:
     """`member_count`: how many members `user` may see listed (never people the list hides)."""
-    visible = (
-        members_visible_to(user)
-        .filter(community=OuterRef("pk"))
-        .order_by()
-        .values("community")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return communities.annotate(member_count=Coalesce(Subquery(visible), 0)).order_by("name", "id")
+    visible = members_visible_to(user).values("pk")  # one subquery for the page, not one per row
+    return communities.annotate(
+        member_count=Count("memberships", filter=Q(memberships__pk__in=visible), distinct=True)
+    ).order_by("name", "id")
 
 
 def my_communities(user) -> QuerySet[Community]:
@@ -151,7 +168,7 @@ def pending_members(community: Community) -> QuerySet[Membership]:
 def manageable_members(user, community: Community, allowed: frozenset[str]) -> QuerySet[Membership]:
     """What a member's id may name for `user`: the listed members, and for those who manage members
     also the invitations and requests to join. Anything else answers 404, as if it did not exist."""
-    listed = members_visible_to(user).filter(community=community).values("pk")
+    listed = community_members(user, community, allowed).order_by().values("pk")
     where = Q(pk__in=listed)
     if rules.MANAGE_MEMBERS in allowed:
         where |= Q(pk__in=pending_members(community).values("pk"))
@@ -198,7 +215,7 @@ def community_list(user, *, text: str = "", format: str = "") -> QuerySet[Commun
     )
 
 
-def recent_activity(community: Community, viewer, limit: int = 8) -> list[dict]:
+def recent_activity(community: Community, viewer, allowed: frozenset[str] | None = None, limit: int = 8) -> list[dict]:
     """What happened lately: charter edits, progress updates, people joining, decisions signed.
 
     A few small queries, each bounded by `limit`, merged in Python; cost does not grow with history.
@@ -213,7 +230,7 @@ def recent_activity(community: Community, viewer, limit: int = 8) -> list[dict]:
         {"at": u.at, "kind": "progress", "who": u.by, "what": u.goal.title, "value": u.progress}
         for u in GoalUpdate.objects.filter(goal__community=community).select_related("by", "goal")[:limit]
     ]
-    joined = members_visible_to(viewer).filter(community=community, joined_at__isnull=False)
+    joined = community_members(viewer, community, allowed).filter(joined_at__isnull=False).prefetch_related(None)
     items += [
         {"at": m.joined_at, "kind": "joined", "who": m.user, "what": m.get_role_display()}
         for m in joined.select_related("user").order_by("-joined_at")[:limit]

@@ -113,7 +113,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Page(request, pk)
     community = page.community
     today = timezone.localdate()
-    shown_members = queries.community_members(request.user, community)
+    shown_members = queries.community_members(request.user, community, page.can)
     context = page.context(
         charter=queries.current_charter(community),
         goals=list(queries.goals(community)) if rules.VIEW_GOALS in page.can else [],
@@ -130,7 +130,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if rules.VIEW_DECISIONS in page.can
             else None
         ),
-        recent=queries.recent_activity(community, request.user) if rules.VIEW_MEMBERS in page.can else [],
+        recent=queries.recent_activity(community, request.user, page.can) if rules.VIEW_MEMBERS in page.can else [],
         join_form=JoinForm(),
         answer_form=AnswerForm(),
         progress_form=ProgressForm(),
@@ -275,7 +275,9 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("%(name)s was invited.") % {"name": person})
                     return redirect("communities:members", pk=pk)
-    active = Paginator(queries.community_members(request.user, page.community), 50).get_page(request.GET.get("page"))
+    active = Paginator(queries.community_members(request.user, page.community, page.can), 50).get_page(
+        request.GET.get("page")
+    )
     context = page.context(
         page=active,
         pending=queries.pending_members(page.community) if rules.MANAGE_MEMBERS in page.can else [],

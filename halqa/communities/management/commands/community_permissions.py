@@ -16,6 +16,12 @@ def markdown() -> str:
         leader = "yes" if action in rules.LEADER_ACTIONS or action == rules.SIGN_DECISION else "—"
         visitor = "yes" if action in rules.VISITOR_ACTIONS else "—"
         lines.append(f"| {rules.ACTION_LABELS[action]} | " + " | ".join(cells) + f" | {leader} | {visitor} |")
+    reads = ", ".join(rules.ACTION_LABELS[action] for action in rules.ACTION_LABELS if action in rules.VISITOR_READS)
+    weaker = [str(role) for role in rules.ROLE_ORDER if not rules.ROLE_ACTIONS[role] >= rules.VISITOR_READS]
+    if weaker:  # the table breaks its own rule: say so where it is printed
+        lines += ["", f"**Broken rule:** {', '.join(weaker)} read less than visitors."]
+    else:
+        lines += ["", f"Joining never shows less than visiting: every role may {reads}, as visitors may."]
     return "\n".join(lines) + "\n"
 
 
