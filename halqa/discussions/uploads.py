@@ -183,35 +183,44 @@ def _to_srgb(frame: Image.Image, icc_profile: bytes | None) -> Image.Image:
     return converted if converted is not None else frame
 
 
-def _bare(frame: Image.Image, icc_profile: bytes | None) -> Image.Image:
-    """A copy of the frame with only the information needed to show it."""
+def _bare(frame: Image.Image, icc_profile: bytes | None = None, *, copy: bool = True) -> Image.Image:
+    """The frame (a copy of it, unless `copy` is false) with only the information needed to show it."""
     kept = {key: frame.info[key] for key in KEPT_IMAGE_INFO if key in frame.info}
-    copy = _to_srgb(frame, icc_profile).copy()
-    copy.info = kept
-    return copy
+    bare = _to_srgb(frame, icc_profile)
+    if bare is frame and copy:
+        bare = frame.copy()
+    bare.info = kept
+    return bare
 
 
-def _reencoded(image: Image.Image, image_format: str, head: bytes) -> bytes:
+def _reencoded(image: Image.Image, image_format: str, head: bytes) -> list[Image.Image]:
+    """The frames to save: pixels, and what showing them needs."""
     icc_profile = image.info.get("icc_profile")
     if getattr(image, "n_frames", 1) > 1:
-        frames = [_bare(frame, None) for frame in ImageSequence.Iterator(image)]
+        frames = [_bare(frame) for frame in ImageSequence.Iterator(image)]  # copies: seeking reuses the image
     else:
-        # The orientation the camera recorded becomes the pixels' own before the EXIF goes.
-        frames = [_bare(ImageOps.exif_transpose(image), icc_profile)]
+        # The orientation the camera recorded becomes the pixels' own before the EXIF goes; in place,
+        # so a large photo is held in memory twice at most, not three times.
+        ImageOps.exif_transpose(image, in_place=True)
+        frames = [_bare(image, icc_profile, copy=False)]
+    return frames
+
+
+def _encoded(frames: list[Image.Image], image_format: str, head: bytes, quality: int) -> bytes:
     first, rest = frames[0], frames[1:]
     options: dict = {}
     if rest:
         options.update(
             save_all=True, append_images=rest, duration=[frame.info.get("duration", 100) for frame in frames]
         )
-        if "loop" in image.info:
-            options["loop"] = image.info["loop"]
+        if "loop" in first.info:
+            options["loop"] = first.info["loop"]
     if image_format == "JPEG":
-        options.update(quality=90, optimize=True)
+        options.update(quality=quality, optimize=True)
         if first.mode not in ("RGB", "L", "CMYK"):
             first = first.convert("RGB")
     elif image_format == "WEBP":
-        options.update(lossless=head[12:16] == b"VP8L", quality=90)
+        options.update(lossless=head[12:16] == b"VP8L", quality=quality)
     output = io.BytesIO()
     first.save(output, format=image_format, **options)
     return output.getvalue()
@@ -231,7 +240,11 @@ def _clean_image(upload: UploadedFile, name: str, extension: str) -> bytes:
                 if width * height * getattr(image, "n_frames", 1) > MAX_IMAGE_PIXELS:
                     raise _too_many_pixels(name)
                 image.load()
-                return _reencoded(image, image_format, head)
+                frames = _reencoded(image, image_format, head)
+                content = _encoded(frames, image_format, head, quality=90)
+                if len(content) > max_bytes() and image_format in ("JPEG", "WEBP"):
+                    content = _encoded(frames, image_format, head, quality=75)  # to stay under the limit
+                return content
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -89,6 +89,21 @@ def test_an_animation_stays_animated_without_its_comment(world, thread):
     assert files.SECRET.encode() not in stored
     with Image.open(io.BytesIO(stored)) as after:
         assert after.n_frames == 3 and after.info.get("duration") == 120 and "comment" not in after.info
+        assert after.info.get("loop") == 0  # still loops for ever
+
+
+def test_a_photo_near_the_size_limit_is_encoded_more_tightly_rather_than_refused(world, thread, settings):
+    noise = Image.frombytes("RGB", (300, 200), bytes(range(256)) * 703 + bytes(32))
+    original = io.BytesIO()
+    noise.save(original, format="JPEG", quality=70)
+    tight, loose = io.BytesIO(), io.BytesIO()
+    noise.save(tight, format="JPEG", quality=75, optimize=True)
+    noise.save(loose, format="JPEG", quality=90, optimize=True)
+    limit = (tight.tell() + loose.tell()) // 2
+    assert original.tell() <= limit < loose.tell()
+    settings.DISCUSSION_MAX_ATTACHMENT_BYTES = limit
+    post = write(world.teacher, thread, files=[upload("noise.jpg", original.getvalue())])
+    assert post.attachments.get().size <= limit
 
 
 def png_claiming(width: int, height: int) -> bytes:
