@@ -46,10 +46,6 @@ class HostileInput(ValueError):
     """Input that cannot be processed; its message is the translated sentence to show."""
 
 
-def _is_surrogate(character: str) -> bool:
-    return "\ud800" <= character <= "\udfff"
-
-
 def check_text(value: str, *, where: str) -> None:
     """Raise HostileInput if `value` holds a NUL or a lone surrogate. `where` is "address", "form"
     or "body": it chooses the sentence."""
