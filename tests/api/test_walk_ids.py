@@ -248,36 +248,48 @@ def get_operations(client: Client) -> list[tuple[str, dict]]:
 
 
 def model_for(param: str, path: str):
-    """The model behind a path parameter: `community_pk` → Community (by name); `{id}` → the model
-    of the view the path resolves to (its queryset's, else its serializer's)."""
+    """The model behind a path parameter: `community_pk` → Community; `{id}` → the model named by
+    the segment before it (`threads` → Thread, `activities` → Activity), else the model of the view
+    the path resolves to (its queryset's, else its serializer's: `members` → community membership)."""
+    by_name = {m._meta.model_name: m for m in apps.get_models() if m.__module__.startswith("halqa.")}
     if param != "id":
-        wanted = param.removesuffix("_pk")
-        return next((m for m in apps.get_models() if m._meta.model_name == wanted), None)
-    view = resolve(re.sub(r"\{[^}]+\}", "1", path)).func
-    view_class = getattr(view, "cls", None)
-    queryset = getattr(view_class, "queryset", None)
-    if queryset is not None and queryset.model.__name__ != "Post":  # threads hold posts: walk further
-        return queryset.model
+        return by_name.get(param.removesuffix("_pk"))
+    segment = path.split("/{id}")[0].rstrip("/").split("/")[-1]
+    for name in (segment.removesuffix("ies") + "y", segment.removesuffix("s")):
+        if name in by_name:
+            return by_name[name]
+    view_class = getattr(resolve(re.sub(r"\{[^}]+\}", "1", path)).func, "cls", None)
+    if getattr(view_class, "queryset", None) is not None:
+        return view_class.queryset.model
     meta = getattr(getattr(view_class, "serializer_class", None), "Meta", None)
-    if meta is not None and view_class.queryset is None:
-        return meta.model
-    return None
+    return getattr(meta, "model", None)
+
+
+def id_span(model) -> tuple[int, int]:
+    from django.db.models import Max, Min
+
+    if model is None:
+        return (1, 0)
+    span = model.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    return (span["low"] or 1, span["high"] or 0)
 
 
 def max_id(model) -> int:
-    from django.db.models import Max
-
-    return (model.objects.aggregate(Max("pk"))["pk__max"] or 0) if model is not None else 0
+    return id_span(model)[1]
 
 
 def ids_for(param: str, path: str) -> range:
+    """Every id from just below the smallest to just above the largest of the model behind the
+    parameter (on SQLite that is 1 to the largest; PostgreSQL's sequences do not restart between
+    tests, so its ids start higher), or of all our tables when the model is unknown."""
     model = model_for(param, path)
-    if model is None:  # unknown: walk as far as the largest id of any of our tables
+    if model is None:
         ours = [m for m in apps.get_models() if m.__module__.startswith("halqa.")]
-        model_max = max(max_id(m) for m in ours if m._meta.pk.get_internal_type().endswith("AutoField"))
+        spans = [id_span(m) for m in ours if m._meta.pk.get_internal_type().endswith("AutoField")]
+        low, high = min(low for low, high in spans if high), max(high for _low, high in spans)
     else:
-        model_max = max_id(model)
-    return range(1, model_max + 2)
+        low, high = id_span(model)
+    return range(max(1, low - 1), high + 2)
 
 
 def nested_ids(path: str, parents: dict) -> list[int]:
