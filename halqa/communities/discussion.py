@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from halqa.accounts.models import User
 
 from . import rules
-from .models import Community
+from .models import Community, Role
 from .queries import community_members
 
 
@@ -22,9 +22,10 @@ class CommunityDiscussionPolicy:
         return rules.MANAGE_MEMBERS in rules.permissions_for(user, host)
 
     def mentionable(self, user, host: Community) -> QuerySet[User]:
-        """The members `user` sees listed (queries.community_members): guests only for themselves
-        and for those who manage members."""
-        members = community_members(user, host).order_by()
+        """The members `user` sees listed (queries.community_members), guests left out: a mention
+        shows the person's name to every reader of the discussion, and not every reader may know a
+        guest (a parent or a student). A guest is answered by replying to their post."""
+        members = community_members(user, host).order_by().exclude(role=Role.GUEST)
         return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
 
     def url(self, host: Community) -> str:
