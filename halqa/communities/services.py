@@ -271,9 +271,9 @@ def invite_member(
         )
     except IntegrityError as exc:
         raise ValidationError({"person": _("%(name)s was invited a moment ago.") % {"name": person}}) from exc
-    from .tasks import send_community_invitation
+    from .tasks import queue_community_invitation
 
-    transaction.on_commit(lambda: send_community_invitation.enqueue(membership.pk))
+    queue_community_invitation(membership)
     return membership
 
 
