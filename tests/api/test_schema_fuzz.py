@@ -463,9 +463,7 @@ def build_world_extras(w) -> dict[str, list]:
     from halqa.orgs.models import Invitation
 
     org_services.invite(actor=w.principal, school=w.school, email="new@example.org", position="teacher")
-    withdrawn = org_services.invite(
-        actor=w.principal, school=w.school, email="gone@example.org", position="parent"
-    )
+    withdrawn = org_services.invite(actor=w.principal, school=w.school, email="gone@example.org", position="parent")
     org_services.revoke_invitation(withdrawn, actor=w.principal)
     org_services.invite(actor=w.other_principal, school=w.other_school, email="else@example.org", position="teacher")
 

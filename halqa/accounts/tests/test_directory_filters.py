@@ -86,4 +86,3 @@ def test_the_schools_principal_finds_its_parents_with_the_school_filter(world, f
 def test_a_parent_finds_herself_by_role(world, client):
     for names in every_way(client, world.parent, role="parent"):
         assert names == {"Parent Parisa"}
-
