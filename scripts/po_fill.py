@@ -28,7 +28,7 @@ def main(path: str) -> None:
                 entry.msgstr = value
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         po.save(str(po_path))
         print(f"{language}: {po.percent_translated()}% translated")
 
