@@ -85,8 +85,11 @@ def test_a_surrogate_pair_is_an_ordinary_character(api, world):
     assert world.teacher.bio == "😀 می\u200cخواهم"
 
 
-def test_the_refusal_speaks_the_callers_language(api):
-    response = send_json(api, "patch", "/api/v1/me/", '{"calendar": "\\ud800"}', HTTP_ACCEPT_LANGUAGE="fa")
+def test_the_refusal_speaks_the_callers_language(api, world):
+    """A signed-in caller hears their own language (their profile's, as on every page)."""
+    world.teacher.preferred_language = "fa"
+    world.teacher.save(update_fields=["preferred_language"])
+    response = send_json(api, "patch", "/api/v1/me/", '{"calendar": "\\ud800"}', HTTP_ACCEPT_LANGUAGE="ru")
     with translation.override("fa"):
         expected = gettext(SURROGATE_MESSAGE) % {"escape": "\\ud800"}
     assert response.json() == {"detail": expected}
