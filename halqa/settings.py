@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "halqa.accounts.middleware.SessionIdleTimeoutMiddleware",
     "halqa.accounts.middleware.TwoFactorRequiredMiddleware",
+    "halqa.core.responses.PrivateResponsesMiddleware",  # Cache-Control: private, no-store when signed in
 ]
 
 ROOT_URLCONF = "halqa.urls"
@@ -210,6 +211,8 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("REAUTHENTICATION_TIMEOUT_
 # A signed-in session ends after this many minutes without a request (0: never, only
 # SESSION_COOKIE_AGE's two weeks); see halqa.accounts.middleware.SessionIdleTimeoutMiddleware.
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
+# However active, a session ends this many hours after the sign-in (0: only SESSION_COOKIE_AGE).
+SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "168"))
 INVITATION_DAYS_VALID = int(os.environ.get("INVITATION_DAYS_VALID", "14"))
 
 # --- Email -----------------------------------------------------------------------------------
@@ -393,11 +396,17 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
+    # __Host-: the browser takes these cookies only over HTTPS, for this host alone, for every path,
+    # so a sibling subdomain cannot set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-halqa_session"
+    CSRF_COOKIE_NAME = "__Host-halqa_csrf"
+    LANGUAGE_COOKIE_NAME = "__Host-halqa_language"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"utc": {"()": "halqa.core.logs.UTCFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "utc"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import mfa_policy
 
@@ -47,7 +48,8 @@ def redirect_page(request, url: str):
 
 
 class SessionIdleTimeoutMiddleware:
-    """A signed-in session ends after SESSION_IDLE_MINUTES without a request.
+    """A signed-in session ends after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS
+    after the sign-in however active it is (the first signed-in request records the start).
 
     The time of the last request is kept in the session, rounded to REFRESH_SECONDS, so an active
     person costs one session write a minute, not one per request. An expired session is signed out
@@ -55,6 +57,7 @@ class SessionIdleTimeoutMiddleware:
     """
 
     SESSION_KEY = "halqa_last_seen"
+    STARTED_KEY = "halqa_signed_in_at"
     REFRESH_SECONDS = 60
 
     def __init__(self, get_response):
@@ -65,24 +68,40 @@ class SessionIdleTimeoutMiddleware:
 
     def expire(self, request):
         minutes = getattr(settings, "SESSION_IDLE_MINUTES", 0)
+        max_hours = getattr(settings, "SESSION_MAX_HOURS", 0)
         session = getattr(request, "session", None)
-        if not minutes or session is None or not request.user.is_authenticated:
+        if not (minutes or max_hours) or session is None or not request.user.is_authenticated:
             return None
         now = int(time.time())
         seen = session.get(self.SESSION_KEY)
         if not isinstance(seen, int) or seen > now:
             seen = None
-        if seen is not None and now - seen > minutes * 60:
+        started = session.get(self.STARTED_KEY)
+        if not isinstance(started, int) or started > now:
+            started = None
+        idle = bool(minutes) and seen is not None and now - seen > minutes * 60
+        too_old = bool(max_hours) and started is not None and now - started > max_hours * 3600
+        if idle or too_old:
             auth.logout(request)
             if request.path_info.startswith(API_PREFIX):
                 return None
-            messages.info(
-                request, _("You were signed out because you had been inactive for too long. Sign in again to continue.")
-            )
+            if idle:
+                message = _(
+                    "You were signed out because you had been inactive for too long. Sign in again to continue."
+                )
+            else:
+                message = ngettext(
+                    "For your safety, a sign-in lasts at most %(hours)d hour. Sign in again to continue.",
+                    "For your safety, a sign-in lasts at most %(hours)d hours. Sign in again to continue.",
+                    max_hours,
+                ) % {"hours": max_hours}
+            messages.info(request, message)
             url = reverse(settings.LOGIN_URL)
             if request.method == "GET" and request.path != url:
                 url = f"{url}?{urlencode({auth.REDIRECT_FIELD_NAME: request.get_full_path()})}"
             return redirect_page(request, url)
+        if started is None:
+            session[self.STARTED_KEY] = now
         if seen is None or now - seen >= self.REFRESH_SECONDS:
             session[self.SESSION_KEY] = now
         return None

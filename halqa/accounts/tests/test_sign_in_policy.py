@@ -515,6 +515,30 @@ def test_an_idle_api_session_gets_the_api_answer(client, world, settings):
     assert response["Content-Type"] == "application/json"
 
 
+def test_a_session_ends_some_hours_after_the_sign_in_however_active(client, world, settings):
+    settings.SESSION_IDLE_MINUTES = 120
+    settings.SESSION_MAX_HOURS = 12
+    client.force_login(world.teacher)
+    assert client.get(reverse("accounts:people")).status_code == 200
+    started = client.session[SessionIdleTimeoutMiddleware.STARTED_KEY]
+    assert abs(started - time.time()) < 5  # the first signed-in request records the start
+    session = client.session
+    session[SessionIdleTimeoutMiddleware.STARTED_KEY] = int(time.time()) - 11 * 3600
+    session.save()
+    last_seen(client, 30)  # active a moment ago
+    assert client.get(reverse("accounts:people")).status_code == 200
+    session = client.session
+    session[SessionIdleTimeoutMiddleware.STARTED_KEY] = int(time.time()) - 13 * 3600
+    session.save()
+    last_seen(client, 30)
+    response = client.get(reverse("accounts:people"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    page = client.get(response["Location"])
+    assert "at most 12 hours" in page.content.decode()
+    assert not page.wsgi_request.user.is_authenticated
+
+
 def test_idle_limit_zero_switches_it_off(client, world, settings):
     settings.SESSION_IDLE_MINUTES = 0
     client.force_login(world.teacher)

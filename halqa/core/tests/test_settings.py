@@ -52,7 +52,8 @@ def test_production_cookies_are_secure_and_https_is_enforced():
     code = (
         "from django.conf import settings as s;"
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT,"
-        " s.SECURE_HSTS_SECONDS >= 31536000, s.DEBUG)"
+        " s.SECURE_HSTS_SECONDS >= 31536000, s.DEBUG,"
+        " all(n.startswith('__Host-') for n in (s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.LANGUAGE_COOKIE_NAME)))"
     )
     result = run_manage(
         "shell",
@@ -61,4 +62,4 @@ def test_production_cookies_are_secure_and_https_is_enforced():
         env_extra={"HALQA_ENV": "production", "SECRET_KEY": "k" * 20 + "Q7!x" * 10, "ALLOWED_HOSTS": "h.example.org"},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True", "True", "False"]
+    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True", "True", "False", "True"]

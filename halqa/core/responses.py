@@ -1,0 +1,23 @@
+"""What every answer to a signed-in person carries: it is theirs, so no cache may keep it.
+
+A page or an API answer for a signed-in person holds what only they may see (a parent's name, a
+members-only discussion). `Cache-Control: private, no-store` keeps it out of shared proxies and out
+of the browser's disk cache, where the next person at a school's shared computer could find it. An
+answer that sets its own Cache-Control (file downloads, /healthz) keeps it.
+"""
+
+from __future__ import annotations
+
+from django.utils.cache import patch_cache_control
+
+
+class PrivateResponsesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
