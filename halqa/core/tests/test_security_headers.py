@@ -9,6 +9,7 @@ def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "base-uri 'none'" in response["Content-Security-Policy"]  # no injected <base> can move links
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"

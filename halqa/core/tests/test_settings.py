@@ -63,3 +63,18 @@ def test_production_cookies_are_secure_and_https_is_enforced():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True", "True", "False", "True"]
+
+
+def test_the_demo_data_refuses_a_production_site(tmp_path):
+    """The demo's accounts (a site administrator among them) share a password printed in the README."""
+    result = run_manage(
+        "load_demo",
+        env_extra={
+            "HALQA_ENV": "production",
+            "SECRET_KEY": "k" * 20 + "Q7!x" * 10,
+            "ALLOWED_HOSTS": "h.example.org",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        },
+    )
+    assert result.returncode != 0
+    assert "refuses to run with HALQA_ENV=production" in result.stderr

@@ -7,7 +7,8 @@ running it twice changes nothing. All demo people share one password, printed wi
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from halqa.accounts.models import User
@@ -478,6 +479,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # The demo's accounts, a site administrator among them, share a published password.
+            raise CommandError("load_demo refuses to run with HALQA_ENV=production: its passwords are public.")
         authority, _ = Authority.objects.update_or_create(name=AUTHORITY["name"], defaults=AUTHORITY)
         schools = {
             key: School.objects.update_or_create(authority=authority, name=data["name"], defaults=data)[0]
