@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "halqa.core.responses.RefuseTraceMiddleware",  # 405 for TRACE and CONNECT on pages
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "halqa.api.limits.RequestBodyLimitMiddleware",  # 413 above MAX_REQUEST_BYTES, before anything reads the body

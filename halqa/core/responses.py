@@ -21,3 +21,24 @@ class PrivateResponsesMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RefuseTraceMiddleware:
+    """TRACE (and CONNECT) are answered 405 on every page.
+
+    Page views that take any method would otherwise answer TRACE like GET. Nothing is echoed either
+    way, but a method no page uses has no business reaching a view. The API refuses them itself,
+    with the `Allow` header its schema documents, so /api/ is left to it.
+    """
+
+    REFUSED = frozenset({"TRACE", "CONNECT"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in self.REFUSED and not request.path_info.startswith("/api/"):
+            from django.http import HttpResponseNotAllowed
+
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST", "OPTIONS"])
+        return self.get_response(request)

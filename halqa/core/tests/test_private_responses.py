@@ -53,3 +53,16 @@ def test_log_lines_carry_a_utc_timestamp(monkeypatch):
         time.tzset()
     assert line.startswith("1970-01-01T00:00:00Z WARNING halqa.test ")
     assert line.endswith("something happened")
+
+
+@pytest.mark.parametrize("path", ["/", "/people/", "/communities/", "/profile/security/", "/verify/"])
+def test_trace_is_refused_on_every_page(login, world, path):
+    response = login(world.teacher).generic("TRACE", path)
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
+
+
+def test_the_api_answers_trace_itself(login, world):
+    response = login(world.teacher).generic("TRACE", "/api/v1/me/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
