@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "halqa.orgs",
     "halqa.discussions",
     "halqa.communities",
+    "halqa.events",
     "halqa.api",
 ]
 

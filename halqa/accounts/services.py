@@ -60,6 +60,11 @@ def update_profile(
     **fields,
 ) -> User:
     """Save the given profile fields; the caller has validated them (form or serializer)."""
+    from halqa.events import record
+    from halqa.events.models import Verb
+    from halqa.events.trail import changes, snapshot
+
+    before = snapshot(user, [name for name in fields if name in PROFILE_FIELDS])
     changed = []
     for name, value in fields.items():
         if name not in PROFILE_FIELDS:
@@ -77,6 +82,10 @@ def update_profile(
         user.roles.set(RoleRow.objects.filter(code__in=list(roles)))
     if expertise is not None:
         user.expertise.set(_expertise_tags(expertise))
+    old, new = changes(before, snapshot(user, changed))
+    lists = {"subjects": subjects, "grades": grades, "roles": roles, "expertise": expertise}
+    new.update({name: sorted(value) for name, value in lists.items() if value is not None})
+    record(Verb.PROFILE_UPDATED, actor=user, target=user, before=old, after=new)
     return user
 
 
@@ -137,6 +146,21 @@ def create_api_token(
         expires_at=None if lifetime.days is None else now + timedelta(days=lifetime.days),
         read_only=bool(read_only),
     )
+    from halqa.events import record
+    from halqa.events.models import Verb
+
+    record(
+        Verb.TOKEN_CREATED,
+        actor=actor,
+        target=token,
+        after={
+            "name": token.name,
+            "prefix": token.prefix,
+            "read_only": token.read_only,
+            "expires_at": token.expires_at,
+        },
+        target_label=token.name,
+    )
     return token, key
 
 
@@ -145,6 +169,18 @@ def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
     """Stop `token` from working, at once. Only its owner may; revoking twice changes nothing."""
     if actor.pk != token.user_id:
         raise PermissionDenied(_("You can only revoke your own API tokens."))
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        from halqa.events import record
+        from halqa.events.models import Verb
+
+        record(
+            Verb.TOKEN_REVOKED,
+            actor=actor,
+            target=token,
+            before={"name": token.name, "prefix": token.prefix},
+            after={"revoked_at": token.revoked_at},
+            target_label=token.name,
+        )
     return token

@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 
 from halqa.accounts.models import User
 from halqa.accounts.queries import people_visible_to
+from halqa.events import record
+from halqa.events.models import Verb
+from halqa.events.trail import changes, snapshot
 from halqa.orgs.models import Membership as SchoolMembership
 from halqa.orgs.models import Network, Position, School
 
@@ -94,6 +97,27 @@ def lock_community(community: Community | int) -> Community:
     return Community.objects.select_for_update().get(pk=getattr(community, "pk", community))
 
 
+def _event(verb, *, actor, target, community, before=None, after=None, label=None):
+    """One row of the event trail for a change to `community`, inside the caller's transaction."""
+    community_id = getattr(community, "pk", community)
+    school_id = community.school_id if isinstance(community, Community) else None
+    if school_id is None and not isinstance(community, Community):
+        school_id = Community.objects.filter(pk=community_id).values_list("school_id", flat=True).first()
+    return record(
+        verb,
+        actor=actor,
+        target=target,
+        before=before,
+        after=after,
+        community=community_id,
+        school=school_id,
+        target_label=label,
+    )
+
+
+MEMBERSHIP_STATE = ("role", "status")
+
+
 def require(user, community: Community, action: str, message: str) -> frozenset[str]:
     allowed = rules.permissions_for(user, community)
     if not allowed:
@@ -158,18 +182,28 @@ def create_community(
     )
     if charter:
         _new_charter(community, actor=actor, note=_("First version"), **charter)
+    _event(
+        Verb.COMMUNITY_CREATED,
+        actor=actor,
+        target=community,
+        community=community,
+        after=snapshot(community, COMMUNITY_FIELDS),
+    )
     return community
 
 
 @transaction.atomic
 def update_community(community: Community, *, actor: User, **fields) -> Community:
     require(actor, community, rules.EDIT_CHARTER, _("Only facilitators can change the community."))
+    before = snapshot(community, COMMUNITY_FIELDS)
     for name, value in fields.items():
         if name not in COMMUNITY_FIELDS:
             raise TypeError(f"{name} is not a community field")
         setattr(community, name, value)
     community.full_clean(exclude=["created_by"])  # the creator's account may be gone (SET_NULL)
     community.save()
+    old, new = changes(before, snapshot(community, COMMUNITY_FIELDS))
+    _event(Verb.COMMUNITY_UPDATED, actor=actor, target=community, community=community, before=old, after=new)
     return community
 
 
@@ -194,7 +228,10 @@ def update_charter(community: Community, *, actor: User, note: str = "", **field
     if current and all(getattr(current, name) == value for name, value in fields.items()):
         raise ValidationError(_("Nothing changed in the charter."))
     base = {name: getattr(current, name) for name in CHARTER_FIELDS} if current else {}
-    return _new_charter(community, actor=actor, note=note, **{**base, **fields})
+    revision = _new_charter(community, actor=actor, note=note, **{**base, **fields})
+    old, new = changes(base, snapshot(revision, CHARTER_FIELDS))
+    _event(Verb.CHARTER_EDITED, actor=actor, target=revision, community=community, before=old, after=new)
+    return revision
 
 
 # --- Goals ------------------------------------------------------------------------------------
@@ -206,24 +243,29 @@ def add_goal(community: Community, *, actor: User, **fields) -> Goal:
     goal = Goal(community=community, **{k: v for k, v in fields.items() if k in GOAL_FIELDS})
     goal.full_clean()
     goal.save()
+    _event(Verb.GOAL_ADDED, actor=actor, target=goal, community=community, after=snapshot(goal, GOAL_FIELDS))
     return goal
 
 
 @transaction.atomic
 def update_goal(goal: Goal, *, actor: User, **fields) -> Goal:
     require(actor, goal.community, rules.MANAGE_GOALS, _("Only facilitators can change goals."))
+    before = snapshot(goal, GOAL_FIELDS)
     for name, value in fields.items():
         if name not in GOAL_FIELDS:
             raise TypeError(f"{name} is not a goal field")
         setattr(goal, name, value)
     goal.full_clean()
     goal.save()
+    old, new = changes(before, snapshot(goal, GOAL_FIELDS))
+    _event(Verb.GOAL_UPDATED, actor=actor, target=goal, community=goal.community, before=old, after=new)
     return goal
 
 
 @transaction.atomic
 def delete_goal(goal: Goal, *, actor: User) -> None:
     require(actor, goal.community, rules.MANAGE_GOALS, _("Only facilitators can remove goals."))
+    _event(Verb.GOAL_DELETED, actor=actor, target=goal, community=goal.community, before=snapshot(goal, GOAL_FIELDS))
     goal.delete()
 
 
@@ -233,8 +275,17 @@ def record_progress(goal: Goal, *, actor: User, progress: int, note: str = "") -
     update = GoalUpdate(goal=goal, progress=progress, note=note, by=actor)
     update.full_clean()
     update.save()
+    before = {"progress": goal.progress}
     goal.progress = progress
     goal.save(update_fields=["progress"])
+    _event(
+        Verb.PROGRESS_RECORDED,
+        actor=actor,
+        target=goal,
+        community=goal.community,
+        before=before,
+        after={"progress": progress, "note": note},
+    )
     return update
 
 
@@ -263,28 +314,64 @@ def invite_member(
         )
     if existing and existing.status == Status.REQUESTED:
         return accept_request(existing, actor=actor, role=role)
-    if existing:
-        existing.delete()  # left, declined or removed before: a fresh invitation
-    try:
-        membership = Membership.objects.create(
-            community=community, user=person, role=role, status=Status.INVITED, invited_by=actor, message=message
-        )
-    except IntegrityError as exc:
-        raise ValidationError({"person": _("%(name)s was invited a moment ago.") % {"name": person}}) from exc
+    if existing:  # left, declined or removed before: invited again, on the same row (its history stays)
+        before = snapshot(existing, MEMBERSHIP_STATE)
+        membership = _reopen(existing, role=role, status=Status.INVITED, invited_by=actor, message=message)
+    else:
+        before = None
+        try:
+            membership = Membership.objects.create(
+                community=community, user=person, role=role, status=Status.INVITED, invited_by=actor, message=message
+            )
+        except IntegrityError as exc:
+            raise ValidationError({"person": _("%(name)s was invited a moment ago.") % {"name": person}}) from exc
+    _event(
+        Verb.MEMBER_INVITED,
+        actor=actor,
+        target=membership,
+        community=community,
+        before=before,
+        after=snapshot(membership, MEMBERSHIP_STATE),
+        label=str(person),
+    )
     from .tasks import queue_community_invitation
 
     queue_community_invitation(membership)
     return membership
 
 
+def _reopen(membership: Membership, **state) -> Membership:
+    """A membership that had ended (left, declined, removed) begins again on the same row."""
+    for name, value in state.items():
+        setattr(membership, name, value)
+    membership.activity = ""
+    membership.joined_at = None
+    membership.created_at = timezone.now()
+    membership.save()
+    return membership
+
+
+def _member_event(verb, membership: Membership, *, actor: User, before: dict, community=None) -> None:
+    _event(
+        verb,
+        actor=actor,
+        target=membership,
+        community=community if community is not None else membership.community_id,
+        before=before,
+        after=snapshot(membership, MEMBERSHIP_STATE),
+        label=str(membership.user),
+    )
+
+
 @changes_members
 def answer_invitation(membership: Membership, *, actor: User, accept: bool, activity: str = "") -> Membership:
-    lock_community(membership.community_id)
+    community = lock_community(membership.community_id)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.user_id != actor.pk:
         raise PermissionDenied(_("Only the invited person can answer this invitation."))
     if locked.status != Status.INVITED:
         raise ValidationError(_("This invitation has already been answered."))
+    before = snapshot(locked, MEMBERSHIP_STATE)
     if accept:
         locked.status = Status.ACTIVE
         locked.joined_at = timezone.now()
@@ -292,6 +379,8 @@ def answer_invitation(membership: Membership, *, actor: User, accept: bool, acti
     else:
         locked.status = Status.DECLINED
     locked.save()
+    verb = Verb.INVITATION_ACCEPTED if accept else Verb.INVITATION_DECLINED
+    _member_event(verb, locked, actor=actor, before=before, community=community)
     return locked
 
 
@@ -300,43 +389,49 @@ def request_to_join(community: Community, *, actor: User, message: str = "") -> 
     community = lock_community(community)
     require(actor, community, rules.REQUEST_TO_JOIN, _("You cannot ask to join this community."))
     existing = Membership.objects.select_for_update().filter(community=community, user=actor).first()
-    if existing:
-        existing.delete()  # only left/declined/removed rows get here (rules refuse the others)
-    return Membership.objects.create(
-        community=community, user=actor, role=Role.MEMBER, status=Status.REQUESTED, message=message[:500]
-    )
+    if existing:  # only left/declined/removed rows get here (rules refuse the others): the same row again
+        before = snapshot(existing, MEMBERSHIP_STATE)
+        membership = _reopen(
+            existing, role=Role.MEMBER, status=Status.REQUESTED, invited_by=None, message=message[:500]
+        )
+    else:
+        before = None
+        membership = Membership.objects.create(
+            community=community, user=actor, role=Role.MEMBER, status=Status.REQUESTED, message=message[:500]
+        )
+    _member_event(Verb.JOIN_REQUESTED, membership, actor=actor, before=before, community=community)
+    return membership
 
 
 @changes_members
 def accept_request(membership: Membership, *, actor: User, role: str | None = None) -> Membership:
-    require(
-        actor, lock_community(membership.community_id), rules.MANAGE_MEMBERS, _("Only facilitators can accept members.")
-    )
+    community = lock_community(membership.community_id)
+    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can accept members."))
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Status.REQUESTED:
         raise ValidationError(_("This request has already been answered."))
+    before = snapshot(locked, MEMBERSHIP_STATE)
     if role:
         _check_role_for(locked.user, role)
         locked.role = role
     locked.status = Status.ACTIVE
     locked.joined_at = timezone.now()
     locked.save()
+    _member_event(Verb.REQUEST_ACCEPTED, locked, actor=actor, before=before, community=community)
     return locked
 
 
 @changes_members
 def decline_request(membership: Membership, *, actor: User) -> Membership:
-    require(
-        actor,
-        lock_community(membership.community_id),
-        rules.MANAGE_MEMBERS,
-        _("Only facilitators can answer requests."),
-    )
+    community = lock_community(membership.community_id)
+    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can answer requests."))
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Status.REQUESTED:
         raise ValidationError(_("This request has already been answered."))
+    before = snapshot(locked, MEMBERSHIP_STATE)
     locked.status = Status.DECLINED
     locked.save()
+    _member_event(Verb.REQUEST_DECLINED, locked, actor=actor, before=before, community=community)
     return locked
 
 
@@ -356,51 +451,56 @@ def _refuse_losing_last_facilitator(membership: Membership) -> None:
 
 @changes_members
 def change_role(membership: Membership, *, actor: User, role: str) -> Membership:
-    require(
-        actor, lock_community(membership.community_id), rules.MANAGE_MEMBERS, _("Only facilitators can change roles.")
-    )
+    community = lock_community(membership.community_id)
+    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can change roles."))
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     _check_role_for(locked.user, role)
     if role != Role.FACILITATOR:
         _refuse_losing_last_facilitator(locked)
+    before = snapshot(locked, MEMBERSHIP_STATE)
     locked.role = role
     locked.save(update_fields=["role"])
+    _member_event(Verb.ROLE_CHANGED, locked, actor=actor, before=before, community=community)
     return locked
 
 
 @changes_members
 def remove_member(membership: Membership, *, actor: User) -> Membership:
-    require(
-        actor, lock_community(membership.community_id), rules.MANAGE_MEMBERS, _("Only facilitators can remove members.")
-    )
+    community = lock_community(membership.community_id)
+    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can remove members."))
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status not in (Status.ACTIVE, Status.INVITED):
         raise ValidationError(_("This person is not a member."))
     _refuse_losing_last_facilitator(locked)
+    before = snapshot(locked, MEMBERSHIP_STATE)
     locked.status = Status.REMOVED
     locked.save(update_fields=["status"])
+    _member_event(Verb.MEMBER_REMOVED, locked, actor=actor, before=before, community=community)
     return locked
 
 
 @changes_members
 def leave(community: Community, *, actor: User) -> Membership:
-    lock_community(community)
+    community = lock_community(community)
     locked = Membership.objects.select_for_update().filter(community=community, user=actor).first()
     if locked is None or locked.status != Status.ACTIVE:
         raise ValidationError(_("You are not a member of this community."))
     _refuse_losing_last_facilitator(locked)
+    before = snapshot(locked, MEMBERSHIP_STATE)
     locked.status = Status.LEFT
     locked.save(update_fields=["status"])
+    _member_event(Verb.MEMBER_LEFT, locked, actor=actor, before=before, community=community)
     return locked
 
 
 @changes_members
 def set_activity(community: Community, *, actor: User, activity: str, role: str | None = None) -> Membership:
     """Members choose the activity they take on, and may move between member, expert, observer."""
-    lock_community(community)
+    community = lock_community(community)
     locked = Membership.objects.select_for_update().filter(community=community, user=actor).first()
     if locked is None or locked.status != Status.ACTIVE:
         raise ValidationError(_("You are not a member of this community."))
+    before = snapshot(locked, ("role", "activity"))
     if len(activity) > 300:
         raise ValidationError({"activity": _("Please keep this under 300 characters.")})
     locked.activity = activity
@@ -410,6 +510,16 @@ def set_activity(community: Community, *, actor: User, activity: str, role: str 
         _check_role_for(actor, role)
         locked.role = role
     locked.save(update_fields=["activity", "role"])
+    old, new = changes(before, snapshot(locked, ("role", "activity")))
+    _event(
+        Verb.MEMBER_ACTIVITY_SET,
+        actor=actor,
+        target=locked,
+        community=community,
+        before=old,
+        after=new,
+        label=str(actor),
+    )
     return locked
 
 
@@ -423,12 +533,20 @@ def add_activity(community: Community, *, actor: User, **fields) -> Activity:
     _check_responsible(community, activity.responsible)
     activity.full_clean()
     activity.save()
+    _event(
+        Verb.ACTIVITY_ADDED,
+        actor=actor,
+        target=activity,
+        community=community,
+        after=snapshot(activity, ACTIVITY_FIELDS),
+    )
     return activity
 
 
 @transaction.atomic
 def update_activity(activity: Activity, *, actor: User, **fields) -> Activity:
     require(actor, activity.community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    before = snapshot(activity, ACTIVITY_FIELDS)
     for name, value in fields.items():
         if name not in ACTIVITY_FIELDS:
             raise TypeError(f"{name} is not an activity field")
@@ -436,12 +554,21 @@ def update_activity(activity: Activity, *, actor: User, **fields) -> Activity:
     _check_responsible(activity.community, activity.responsible)
     activity.full_clean()
     activity.save()
+    old, new = changes(before, snapshot(activity, ACTIVITY_FIELDS))
+    _event(Verb.ACTIVITY_UPDATED, actor=actor, target=activity, community=activity.community, before=old, after=new)
     return activity
 
 
 @transaction.atomic
 def delete_activity(activity: Activity, *, actor: User) -> None:
     require(actor, activity.community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    _event(
+        Verb.ACTIVITY_DELETED,
+        actor=actor,
+        target=activity,
+        community=activity.community,
+        before=snapshot(activity, ACTIVITY_FIELDS),
+    )
     activity.delete()
 
 
@@ -476,6 +603,13 @@ def draft_decision(community: Community, *, actor: User, **fields) -> Decision:
     _check_period(decision)  # before full_clean, whose constraint check would say it less clearly
     decision.full_clean()
     decision.save()
+    _event(
+        Verb.DECISION_DRAFTED,
+        actor=actor,
+        target=decision,
+        community=community,
+        after=snapshot(decision, DECISION_FIELDS),
+    )
     return decision
 
 
@@ -485,6 +619,7 @@ def update_decision(decision: Decision, *, actor: User, **fields) -> Decision:
     if locked.status != DecisionStatus.DRAFT:
         raise ValidationError(_("A signed decision cannot be changed. Draft a new one to replace it."))
     require(actor, locked.community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can edit a draft."))
+    before = snapshot(locked, DECISION_FIELDS)
     for name, value in fields.items():
         if name not in DECISION_FIELDS:
             raise TypeError(f"{name} is not a decision field")
@@ -493,6 +628,8 @@ def update_decision(decision: Decision, *, actor: User, **fields) -> Decision:
     _check_period(locked)
     locked.full_clean(exclude=["drafted_by"])  # the drafter's account may be gone (SET_NULL)
     locked.save()
+    old, new = changes(before, snapshot(locked, DECISION_FIELDS))
+    _event(Verb.DECISION_UPDATED, actor=actor, target=locked, community=locked.community, before=old, after=new)
     return locked
 
 
@@ -579,6 +716,28 @@ def sign_decision(decision: Decision, *, actor: User, fingerprint: str) -> Decis
         previous.save(update_fields=["status"])
         locked.supersedes = previous
     locked.save()
+    if previous is not None:
+        _event(
+            Verb.DECISION_SUPERSEDED,
+            actor=actor,
+            target=previous,
+            community=community,
+            before={"status": DecisionStatus.SIGNED},
+            after={"status": DecisionStatus.SUPERSEDED, "superseded_by": locked.pk},
+        )
+    _event(
+        Verb.DECISION_SIGNED,
+        actor=actor,
+        target=locked,
+        community=community,
+        before={"status": DecisionStatus.DRAFT},
+        after={
+            "status": DecisionStatus.SIGNED,
+            "verification_code": locked.verification_code,
+            "signed_by_title": locked.signed_by_title,
+            "members": len(members),
+        },
+    )
     return locked
 
 
@@ -614,5 +773,12 @@ def delete_draft(decision: Decision, *, actor: User) -> None:
         raise ValidationError(_("A signed decision cannot be deleted."))
     require(
         actor, locked.community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can delete a draft.")
+    )
+    _event(
+        Verb.DECISION_DELETED,
+        actor=actor,
+        target=locked,
+        community=locked.community,
+        before=snapshot(locked, DECISION_FIELDS),
     )
     locked.delete()

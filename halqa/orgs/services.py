@@ -16,6 +16,9 @@ from halqa.accounts.models import User
 from halqa.accounts.services import add_roles
 from halqa.core import outbox
 from halqa.core.models import DeliveryStatus, OutboundEmail
+from halqa.events import record
+from halqa.events.models import Verb
+from halqa.events.trail import changes, snapshot
 
 from .models import POSITION_ROLE, Invitation, Membership, Network, School, hash_token
 from .tasks import INVITATION_EMAIL
@@ -28,12 +31,15 @@ NETWORK_FIELDS = ("name", "description")
 def update_school(school: School, *, actor: User, **fields) -> School:
     if not actor.has_perm("orgs.change_school", school):
         raise PermissionDenied(_("Only the school's leaders can change it."))
+    before = snapshot(school, SCHOOL_FIELDS)
     for name, value in fields.items():
         if name not in SCHOOL_FIELDS:
             raise TypeError(f"{name} is not a school field")
         setattr(school, name, value)
     school.full_clean()
     school.save(update_fields=list(fields) or None)
+    old, new = changes(before, snapshot(school, SCHOOL_FIELDS))
+    record(Verb.SCHOOL_UPDATED, actor=actor, target=school, school=school, before=old, after=new)
     return school
 
 
@@ -41,6 +47,9 @@ def update_school(school: School, *, actor: User, **fields) -> School:
 def update_network(network: Network, *, actor: User, schools: list[School] | None = None, **fields) -> Network:
     if not actor.has_perm("orgs.change_network", network):
         raise PermissionDenied(_("Only the network's supervisor can change it."))
+    before = snapshot(network, NETWORK_FIELDS)
+    if schools is not None:
+        before["schools"] = sorted(network.schools.values_list("pk", flat=True))
     for name, value in fields.items():
         if name not in NETWORK_FIELDS:
             raise TypeError(f"{name} is not a network field")
@@ -54,6 +63,11 @@ def update_network(network: Network, *, actor: User, schools: list[School] | Non
                 {"schools": _("%(school)s belongs to another authority.") % {"school": foreign[0].name}}
             )
         network.schools.set(schools)
+    after = snapshot(network, NETWORK_FIELDS)
+    if schools is not None:
+        after["schools"] = sorted(s.pk for s in schools)
+    old, new = changes(before, after)
+    record(Verb.NETWORK_UPDATED, actor=actor, target=network, before=old, after=new)
     return network
 
 
@@ -107,6 +121,14 @@ def invite(*, actor: User, school: School, email: str, position: str, message: s
             {"email": _("%(email)s already has an open invitation to this school.") % {"email": email}}
         ) from exc
     outbox.queue_email(INVITATION_EMAIL, invitation.email, about_id=invitation.pk, language=invitation.language)
+    record(
+        Verb.SCHOOL_INVITATION_SENT,
+        actor=actor,
+        target=invitation,
+        school=school,
+        after={"email": email, "position": position, "expires_at": invitation.expires_at},
+        target_label=email,
+    )
     return invitation
 
 
@@ -128,10 +150,20 @@ def resend_invitation(invitation: Invitation, *, actor: User) -> Invitation:
         )
     outbox.cancel_unfinished(INVITATION_EMAIL, locked.pk)
     now = timezone.now()
+    before = {"expires_at": locked.expires_at}
     locked.token_hash = unusable_token_hash()
     locked.expires_at = now + dt.timedelta(days=settings.INVITATION_DAYS_VALID)
     locked.save(update_fields=["token_hash", "expires_at"])
     outbox.queue_email(INVITATION_EMAIL, locked.email, about_id=locked.pk, language=locked.language)
+    record(
+        Verb.SCHOOL_INVITATION_RESENT,
+        actor=actor,
+        target=locked,
+        school=locked.school_id,
+        before=before,
+        after={"expires_at": locked.expires_at},
+        target_label=locked.email,
+    )
     return locked
 
 
@@ -198,6 +230,15 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
     locked.accepted_at = timezone.now()
     locked.accepted_by = user
     locked.save(update_fields=["accepted_at", "accepted_by"])
+    record(
+        Verb.SCHOOL_INVITATION_ACCEPTED,
+        actor=user,
+        target=locked,
+        school=locked.school_id,
+        before={"status": "pending"},
+        after={"status": "accepted", "position": locked.position, "membership": membership.pk},
+        target_label=locked.email,
+    )
     return membership
 
 
@@ -209,4 +250,13 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
         raise ValidationError(_("Only a pending invitation can be withdrawn."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    record(
+        Verb.SCHOOL_INVITATION_REVOKED,
+        actor=actor,
+        target=invitation,
+        school=invitation.school_id,
+        before={"status": "pending"},
+        after={"status": "revoked"},
+        target_label=invitation.email,
+    )
     return invitation

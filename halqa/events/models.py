@@ -1,0 +1,142 @@
+"""The event trail: one append-only row per change a service made, and per security event of sign-in.
+
+Who did what to which object, when, and the before/after of the state that changed. Rows are never
+updated or deleted (`Event.save` on an existing row and `Event.delete` raise); the admin is
+read-only. Written by `halqa.events.record` inside the service's own transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Verb(models.TextChoices):
+    # communities
+    COMMUNITY_CREATED = "community.created", _("Community created")
+    COMMUNITY_UPDATED = "community.updated", _("Community changed")
+    CHARTER_EDITED = "charter.edited", _("Charter edited")
+    GOAL_ADDED = "goal.added", _("Goal added")
+    GOAL_UPDATED = "goal.updated", _("Goal changed")
+    GOAL_DELETED = "goal.deleted", _("Goal removed")
+    PROGRESS_RECORDED = "goal.progress", _("Progress recorded")
+    MEMBER_INVITED = "member.invited", _("Member invited")
+    INVITATION_ACCEPTED = "member.invitation_accepted", _("Invitation to a community accepted")
+    INVITATION_DECLINED = "member.invitation_declined", _("Invitation to a community declined")
+    JOIN_REQUESTED = "member.requested", _("Asked to join")
+    REQUEST_ACCEPTED = "member.request_accepted", _("Request to join accepted")
+    REQUEST_DECLINED = "member.request_declined", _("Request to join declined")
+    ROLE_CHANGED = "member.role_changed", _("Role changed")
+    MEMBER_REMOVED = "member.removed", _("Member removed")
+    MEMBER_LEFT = "member.left", _("Member left")
+    MEMBER_ACTIVITY_SET = "member.activity_set", _("Member's activity set")
+    ACTIVITY_ADDED = "activity.added", _("Program activity added")
+    ACTIVITY_UPDATED = "activity.updated", _("Program activity changed")
+    ACTIVITY_DELETED = "activity.deleted", _("Program activity removed")
+    DECISION_DRAFTED = "decision.drafted", _("Decision drafted")
+    DECISION_UPDATED = "decision.updated", _("Decision draft changed")
+    DECISION_DELETED = "decision.deleted", _("Decision draft deleted")
+    DECISION_SIGNED = "decision.signed", _("Decision signed")
+    DECISION_SUPERSEDED = "decision.superseded", _("Decision superseded")
+    # schools and networks
+    SCHOOL_UPDATED = "school.updated", _("School changed")
+    NETWORK_UPDATED = "network.updated", _("Network changed")
+    SCHOOL_INVITATION_SENT = "invitation.sent", _("Invitation to a school sent")
+    SCHOOL_INVITATION_RESENT = "invitation.resent", _("Invitation to a school sent again")
+    SCHOOL_INVITATION_REVOKED = "invitation.revoked", _("Invitation to a school withdrawn")
+    SCHOOL_INVITATION_ACCEPTED = "invitation.accepted", _("Invitation to a school accepted")
+    # accounts
+    PROFILE_UPDATED = "profile.updated", _("Profile changed")
+    TOKEN_CREATED = "token.created", _("API token created")
+    TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    # security events of sign-in
+    SIGNED_IN = "auth.signed_in", _("Signed in")
+    SIGNED_OUT = "auth.signed_out", _("Signed out")
+    SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in failed")
+    AUTHENTICATOR_ADDED = "auth.authenticator_added", _("Second factor added")
+    AUTHENTICATOR_REMOVED = "auth.authenticator_removed", _("Second factor removed")
+    AUTHENTICATOR_RESET = "auth.authenticator_reset", _("Recovery codes renewed")
+    SECOND_FACTOR_FAILED = "auth.second_factor_failed", _("Second factor failed")
+
+
+SECURITY_VERBS = frozenset(v for v in Verb.values if v.startswith("auth.") or v.startswith("token."))
+
+
+class AppendOnly(Exception):
+    """Events are never changed or deleted."""
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("events are append-only")
+
+    def delete(self):
+        raise AppendOnly("events are append-only")
+
+
+class Event(models.Model):
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_label = models.CharField(_("who (as recorded)"), max_length=300, blank=True)
+    verb = models.CharField(_("what"), max_length=40, choices=Verb.choices, db_index=True)
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("object type")
+    )
+    target_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    target_label = models.CharField(_("object (as recorded)"), max_length=300, blank=True)
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.DO_NOTHING,  # the trail outlives the community
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+        db_constraint=False,
+    )
+    school = models.ForeignKey(
+        "orgs.School",
+        on_delete=models.DO_NOTHING,  # the trail outlives the school
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("school"),
+        db_constraint=False,
+    )
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            models.Index(fields=["community", "-at"], name="event_community_at"),
+            models.Index(fields=["school", "-at"], name="event_school_at"),
+            models.Index(fields=["actor", "-at"], name="event_actor_at"),
+            models.Index(fields=["target_type", "target_id"], name="event_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or '-'} {self.verb} {self.target_label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnly("events are append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("events are append-only")
