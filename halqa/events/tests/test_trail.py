@@ -200,3 +200,28 @@ def test_sign_in_and_a_failed_sign_in_are_recorded_without_the_password(client):
     signed_in = only_event(verb=Verb.SIGNED_IN)
     assert signed_in.actor == person and signed_in.ip == "127.0.0.1"
     assert PASSWORD not in str(list(Event.objects.values()))
+
+
+def test_a_re_invited_person_keeps_their_membership_row_and_both_episodes(scene):
+    """Before, a declined, removed or departed person's row was deleted and a new one made: the id
+    changed and the history of the first episode was lost."""
+    _school, facilitator, teacher, community = scene
+    first = services.invite_member(community, actor=facilitator, person=teacher)
+    services.answer_invitation(first, actor=teacher, accept=False)
+    again = services.invite_member(community, actor=facilitator, person=teacher, role=Role.EXPERT)
+    assert again.pk == first.pk
+    assert (again.status, again.role) == (Status.INVITED, Role.EXPERT)
+    services.answer_invitation(again, actor=teacher, accept=True)
+    services.leave(community, actor=teacher)
+    asked = services.request_to_join(community, actor=teacher, message="May I come back?")
+    assert asked.pk == first.pk and asked.status == Status.REQUESTED and asked.role == Role.MEMBER
+    trail = list(Event.objects.filter(target_id=first.pk, verb__startswith="member.").order_by("id"))
+    assert [(e.verb, (e.before or {}).get("status"), e.after["status"]) for e in trail] == [
+        (Verb.MEMBER_INVITED, None, "invited"),
+        (Verb.INVITATION_DECLINED, "invited", "declined"),
+        (Verb.MEMBER_INVITED, "declined", "invited"),
+        (Verb.INVITATION_ACCEPTED, "invited", "active"),
+        (Verb.MEMBER_LEFT, "active", "left"),
+        (Verb.JOIN_REQUESTED, "left", "requested"),
+    ]
+    assert Membership.objects.filter(community=community, user=teacher).count() == 1
