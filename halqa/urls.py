@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("halqa.orgs.urls")),
     path("communities/", include("halqa.communities.urls")),
     path("discussions/", include("halqa.discussions.urls")),
+    path("audit/", include("halqa.events.urls")),
     path("verify/", communities_views.verify, name="verify"),
     path("verify/<str:code>/", communities_views.verify, name="verify_code"),
     path("api/v1/", include("halqa.api.urls")),
