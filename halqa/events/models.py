@@ -140,3 +140,11 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("events are append-only")
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field the event recorded, for display."""
+        before, after = self.before or {}, self.after or {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            return [("", before, after)]
+        keys = list(before) + [k for k in after if k not in before]
+        return [(key, before.get(key), after.get(key)) for key in keys]

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.xdist_group("browser")
 LANGUAGES = ["en", "ar", "fa", "ru"]
 TEACHER = "teacher@halqa.test"
 PRINCIPAL = "principal.farabi@halqa.test"
+ADMIN = "admin@halqa.test"
 
 
 def open_user_menu(page) -> None:
@@ -115,7 +116,7 @@ def test_main_pages_are_accessible(
     from halqa.core.models import DeliveryStatus, OutboundEmail
     from halqa.orgs import services
 
-    User.objects.filter(email__in=[TEACHER, PRINCIPAL]).update(preferred_language=language)
+    User.objects.filter(email__in=[TEACHER, PRINCIPAL, ADMIN]).update(preferred_language=language)
     # A pending invitation, so the invitations page shows its table too, and one whose email could not
     # be delivered, so it shows that and the "send again" button.
     services.invite(actor=demo.principal, school=demo.farabi, email="invited@example.org", position="teacher")
@@ -149,6 +150,10 @@ def test_main_pages_are_accessible(
     sign_out(page)
     sign_in(page, live_server, PRINCIPAL)
     checker.check(f"/schools/{demo.farabi.pk}/invitations/", "invitations")
+
+    sign_out(page)
+    sign_in(page, live_server, ADMIN)
+    checker.check("/audit/", "audit")
 
     record_property("a11y_language", language)
     record_property("a11y_pages", checker.pages)

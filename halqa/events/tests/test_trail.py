@@ -225,3 +225,25 @@ def test_a_re_invited_person_keeps_their_membership_row_and_both_episodes(scene)
         (Verb.JOIN_REQUESTED, "left", "requested"),
     ]
     assert Membership.objects.filter(community=community, user=teacher).count() == 1
+
+
+def test_second_factor_changes_and_sign_out_are_security_events(client, rf):
+    from allauth.mfa import signals as mfa_signals
+    from allauth.mfa.models import Authenticator
+
+    person = UserFactory()
+    request = rf.get("/", REMOTE_ADDR="203.0.113.9")
+    authenticator = Authenticator(user=person, type=Authenticator.Type.TOTP)
+    mfa_signals.authenticator_added.send(
+        sender=Authenticator, request=request, user=person, authenticator=authenticator
+    )
+    mfa_signals.authenticator_removed.send(
+        sender=Authenticator, request=request, user=person, authenticator=authenticator
+    )
+    added, removed = only_event(verb=Verb.AUTHENTICATOR_ADDED), only_event(verb=Verb.AUTHENTICATOR_REMOVED)
+    assert added.after == {"type": "totp"} and removed.before == {"type": "totp"}
+    assert added.ip == "203.0.113.9" and added.actor == person
+
+    client.force_login(person)
+    client.post(reverse("account_logout"))
+    assert only_event(verb=Verb.SIGNED_OUT).actor == person
