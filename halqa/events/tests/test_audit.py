@@ -155,3 +155,14 @@ def test_the_staff_header_links_to_the_audit(client, staff, world):
     assert reverse("events:audit") in client.get(reverse("home")).content.decode()
     client.force_login(world.principal)
     assert reverse("events:audit") not in client.get(reverse("home")).content.decode()
+
+
+def test_the_admin_shows_the_trail_read_only(client, trail):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    event = Event.objects.first()
+    assert client.get(reverse("admin:events_event_changelist")).status_code == 200
+    assert client.get(reverse("admin:events_event_change", args=[event.pk])).status_code == 200  # a view
+    assert client.get(reverse("admin:events_event_add")).status_code == 403
+    assert client.post(reverse("admin:events_event_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert Event.objects.filter(pk=event.pk).exists()
