@@ -13,6 +13,20 @@ from .models import OutboundEmail
 if admin.site.is_registered(DBTaskResult):
     admin.site.unregister(DBTaskResult)
 
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin list that shows rows and changes none: records kept by the code, not by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 TASK_FIELDS = (
     "id",
     "task_path",
@@ -28,21 +42,12 @@ TASK_FIELDS = (
 
 
 @admin.register(DBTaskResult)
-class TaskResultAdmin(admin.ModelAdmin):
+class TaskResultAdmin(ReadOnlyAdmin):
     list_display = ("id", "task_path", "status", "enqueued_at", "started_at", "finished_at", "queue_name")
     list_filter = ("status", "queue_name")
     ordering = ("-enqueued_at",)
     fields = TASK_FIELDS
     readonly_fields = TASK_FIELDS
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 OUTBOX_FIELDS = (
@@ -61,15 +66,12 @@ OUTBOX_FIELDS = (
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "recipient", "status", "attempts", "last_error", "sent_at")
     list_filter = ("status", "kind")
     search_fields = ("recipient",)
     fields = OUTBOX_FIELDS
     readonly_fields = OUTBOX_FIELDS
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)  # old rows may be cleared by hand

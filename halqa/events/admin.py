@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from halqa.core.admin import ReadOnlyAdmin
+
 from .models import Event
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only."""
 
     list_display = ("at", "actor_label", "verb", "target_label", "community_id", "school_id", "ip")
@@ -12,12 +14,3 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ("actor_label", "target_label")
     date_hierarchy = "at"
     list_select_related = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

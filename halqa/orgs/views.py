@@ -118,32 +118,33 @@ def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+def _invitation_action(request: HttpRequest, pk: int, invitation_pk: int, action, success: str) -> HttpResponse:
+    """Withdraw or resend one invitation of a school: found among those the person manages (404 otherwise)."""
     school = get_object_or_404(schools_visible_to(request.user), pk=pk)
     invitation = get_object_or_404(invitations_managed_by(request.user), pk=invitation_pk, school=school)
     try:
-        services.revoke_invitation(invitation, actor=request.user)
+        action(invitation, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+        messages.success(request, success % {"email": invitation.email})
     return redirect("orgs:school_invitations", pk=school.pk)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    return _invitation_action(
+        request, pk, invitation_pk, services.revoke_invitation, _("The invitation to %(email)s was withdrawn.")
+    )
 
 
 @login_required
 @require_POST
 def invitation_resend(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    school = get_object_or_404(schools_visible_to(request.user), pk=pk)
-    invitation = get_object_or_404(invitations_managed_by(request.user), pk=invitation_pk, school=school)
-    try:
-        services.resend_invitation(invitation, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The invitation is on its way to %(email)s again.") % {"email": invitation.email})
-    return redirect("orgs:school_invitations", pk=school.pk)
+    return _invitation_action(
+        request, pk, invitation_pk, services.resend_invitation, _("The invitation is on its way to %(email)s again.")
+    )
 
 
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
