@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "halqa.core.responses.RequestLanguageMiddleware",  # no language left over from the thread's last request
     "django.middleware.security.SecurityMiddleware",
     "halqa.core.responses.RefuseTraceMiddleware",  # 405 for TRACE and CONNECT on pages
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -42,3 +42,22 @@ class RefuseTraceMiddleware:
 
             return HttpResponseNotAllowed(["GET", "HEAD", "POST", "OPTIONS"])
         return self.get_response(request)
+
+
+class RequestLanguageMiddleware:
+    """Every request starts in the language it asks for (cookie, then Accept-Language).
+
+    Django keeps the active language per thread, and LocaleMiddleware only sets it once sessions have
+    been read. An answer made before that (a body too large, input refused while the form is read)
+    would otherwise speak whatever language the thread's previous request left behind. LocaleMiddleware
+    and the person's own preference refine it later in the stack.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        translation.activate(translation.get_language_from_request(request))
+        return self.get_response(request)

@@ -66,3 +66,17 @@ def test_the_api_answers_trace_itself(login, world):
     response = login(world.teacher).generic("TRACE", "/api/v1/me/")
     assert response.status_code == 405
     assert response["Content-Type"] == "application/json"
+
+
+def test_an_early_refusal_speaks_the_requests_language_not_the_last_ones(login, world, settings):
+    """The 413 for form fields Django refuses to read is made before LocaleMiddleware runs."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = login(world.teacher)
+    translation.activate("ru")  # what a previous request on this thread left behind
+    big = {"display_name": "x", "bio": "z" * 2000, "file": SimpleUploadedFile("a.txt", b"hello")}
+    response = client.post("/profile/edit/", big, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    assert "This request is too large" in response.content.decode()
