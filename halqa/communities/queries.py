@@ -213,33 +213,3 @@ def community_list(user, *, text: str = "", format: str = "") -> QuerySet[Commun
     return communities.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.filter(user=user), to_attr="my_membership")
     )
-
-
-def recent_activity(community: Community, viewer, allowed: frozenset[str] | None = None, limit: int = 8) -> list[dict]:
-    """What happened lately: charter edits, progress updates, people joining, decisions signed.
-
-    A few small queries, each bounded by `limit`, merged in Python; cost does not grow with history.
-    """
-    from .models import Decision, DecisionStatus, GoalUpdate
-
-    items = [
-        {"at": r.edited_at, "kind": "charter", "who": r.edited_by, "what": r.note}
-        for r in community.charter_revisions.select_related("edited_by")[:limit]
-    ]
-    items += [
-        {"at": u.at, "kind": "progress", "who": u.by, "what": u.goal.title, "value": u.progress}
-        for u in GoalUpdate.objects.filter(goal__community=community).select_related("by", "goal")[:limit]
-    ]
-    joined = community_members(viewer, community, allowed).filter(joined_at__isnull=False).prefetch_related(None)
-    items += [
-        {"at": m.joined_at, "kind": "joined", "who": m.user, "what": m.get_role_display()}
-        for m in joined.select_related("user").order_by("-joined_at")[:limit]
-    ]
-    items += [
-        {"at": d.signed_at, "kind": "decision", "who": d.signed_by, "what": d.verification_code}
-        for d in Decision.objects.filter(community=community)
-        .exclude(status=DecisionStatus.DRAFT)
-        .select_related("signed_by")
-        .order_by("-signed_at")[:limit]
-    ]
-    return sorted(items, key=lambda item: item["at"], reverse=True)[:limit]

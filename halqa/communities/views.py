@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from halqa.accounts.queries import people_visible_to
+from halqa.events.queries import community_activity
 from halqa.orgs.views import add_form_errors
 
 from . import queries, rules, services
@@ -130,7 +131,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if rules.VIEW_DECISIONS in page.can
             else None
         ),
-        recent=queries.recent_activity(community, request.user, page.can) if rules.VIEW_MEMBERS in page.can else [],
+        recent=community_activity(community, request.user, page.can),
         join_form=JoinForm(),
         answer_form=AnswerForm(),
         progress_form=ProgressForm(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Event
+from .models import Event, Verb
 
 
 def may_audit(user) -> bool:
@@ -67,3 +67,83 @@ def filtered(events: QuerySet[Event], data: dict) -> QuerySet[Event]:
     if data.get("until"):
         events = events.filter(at__date__lte=data["until"])
     return events
+
+
+# --- A community's recent activity --------------------------------------------------------------
+
+
+def _feed_by_action() -> dict[str, tuple[str, ...]]:
+    """Which events of a community a reader may see, by the action they need there. Membership
+    events are further held to the member list (`community_activity_events`)."""
+    from halqa.communities import rules
+
+    return {
+        rules.VIEW_MEMBERS: (Verb.COMMUNITY_CREATED, Verb.COMMUNITY_UPDATED, Verb.CHARTER_EDITED),
+        rules.VIEW_GOALS: (Verb.GOAL_ADDED, Verb.GOAL_UPDATED, Verb.GOAL_DELETED, Verb.PROGRESS_RECORDED),
+        rules.VIEW_PROGRAM: (Verb.ACTIVITY_ADDED, Verb.ACTIVITY_UPDATED, Verb.ACTIVITY_DELETED),
+        rules.VIEW_DECISIONS: (Verb.DECISION_SIGNED,),
+        rules.DRAFT_DECISION: (Verb.DECISION_DRAFTED, Verb.DECISION_UPDATED, Verb.DECISION_DELETED),
+    }
+
+
+# About a membership the reader may see listed: someone joined, their role or activity changed.
+_ABOUT_A_LISTED_MEMBER = (Verb.INVITATION_ACCEPTED, Verb.REQUEST_ACCEPTED, Verb.ROLE_CHANGED, Verb.MEMBER_ACTIVITY_SET)
+# About a membership that is not (or not yet) on the list: for those who manage the members, and
+# for the person concerned.
+_ABOUT_AN_UNLISTED_MEMBER = (
+    Verb.MEMBER_INVITED,
+    Verb.JOIN_REQUESTED,
+    Verb.INVITATION_DECLINED,
+    Verb.REQUEST_DECLINED,
+    Verb.MEMBER_REMOVED,
+    Verb.MEMBER_LEFT,
+)
+
+
+def community_activity_events(community, viewer, allowed: frozenset[str], limit: int = 8) -> QuerySet[Event]:
+    """The newest `limit` events of `community` that `viewer` may see, as one query.
+
+    Nothing without the right to see the members. Each kind of event needs the action that shows
+    its subject (goals, program, the signed decision; drafts only to those who may draft). An event
+    about a membership shows only if `viewer` may see that member listed, by THE rule of who is
+    listed (`communities.queries.community_members`): a guest's joining stays hidden from a
+    school-mate visitor. Invitations, requests, departures and removals, whose person is off the
+    list, show to those who manage the members and to the person concerned. Events by an active
+    member the list hides from `viewer` do not show either, so no name appears that the list hides.
+    """
+    from halqa.communities import rules
+    from halqa.communities.models import Membership, Status
+    from halqa.communities.queries import community_members
+
+    if rules.VIEW_MEMBERS not in allowed or not viewer.is_authenticated:
+        return Event.objects.none()
+    listed = community_members(viewer, community, allowed).order_by().values("pk")
+    own = Membership.objects.filter(community=community, user=viewer).values("pk")
+    verbs = [verb for action, kinds in _feed_by_action().items() if action in allowed for verb in kinds]
+    shown = Q(verb__in=verbs) | Q(verb__in=_ABOUT_A_LISTED_MEMBER, target_id__in=listed)
+    if rules.MANAGE_MEMBERS in allowed:
+        shown |= Q(verb__in=_ABOUT_AN_UNLISTED_MEMBER)
+    else:
+        shown |= Q(verb__in=_ABOUT_AN_UNLISTED_MEMBER, target_id__in=own)
+    hidden_people = (
+        Membership.objects.filter(community=community, status=Status.ACTIVE).exclude(pk__in=listed).values("user_id")
+    )
+    return (
+        Event.objects.filter(shown, community_id=community.pk)
+        .exclude(actor_id__in=hidden_people)
+        .select_related("actor")
+        .only("at", "verb", "actor_label", "actor__display_name", "actor__email", "target_label", "after")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def community_activity(community, viewer, allowed: frozenset[str], limit: int = 8) -> list[dict]:
+    """What happened lately in `community`, as `viewer` may see it, newest first, in one query:
+    [{"at", "kind" (the event's verb), "who" (a name), "text" (a sentence in the active language)}]."""
+    from .describe import activity_sentence
+
+    items = []
+    for event in community_activity_events(community, viewer, allowed, limit):
+        who, text = activity_sentence(event)
+        items.append({"at": event.at, "kind": event.verb, "who": who, "text": text})
+    return items

@@ -129,8 +129,23 @@ def test_nobody_mentions_a_guest_since_every_reader_would_see_the_name(circle):
 
 
 def test_the_activity_feed_shows_no_hidden_guest(circle):
-    feed = queries.recent_activity(circle.community, circle.colleague)
-    assert {item["who"] for item in feed if item["kind"] == "joined"} == {circle.teacher, circle.colleague}
+    from halqa.events import Verb, record
+    from halqa.events.queries import community_activity
+
+    for membership in circle.community.memberships.select_related("user"):
+        record(
+            Verb.INVITATION_ACCEPTED,
+            actor=membership.user,
+            target=membership,
+            target_label=str(membership.user),  # as the services label a membership's events
+            community=circle.community,
+            after={"role": membership.role, "status": membership.status},
+        )
+    feed = community_activity(
+        circle.community, circle.colleague, rules.permissions_for(circle.colleague, circle.community)
+    )
+    assert {item["kind"] for item in feed} == {Verb.INVITATION_ACCEPTED}
+    assert {item["who"] for item in feed} == {str(circle.teacher), str(circle.colleague)}
 
 
 def test_a_parent_who_is_somehow_a_member_stays_hidden_from_those_who_may_not_see_her(circle):
