@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test setup install assets migrate demo lint format messages lock clean
+.PHONY: run test setup install assets migrate demo lint format messages lock clean bench
 
 run: setup demo
 	$(BIN)/python scripts/serve.py
@@ -39,6 +39,11 @@ test: install assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Key pages against a bare-Django ceiling at 1× and 100× data (bench/README.md); not part of `make test`.
+# SQLite by default; `make bench DATABASE_URL=postgres://user:pass@host/halqa_bench` for PostgreSQL.
+bench: install assets
+	$(BIN)/python -m bench.run
 
 lint:
 	$(BIN)/ruff check .
