@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
-    "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "halqa.core",
     "halqa.accounts",
@@ -74,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "halqa.core.responses.RequestLanguageMiddleware",  # no language left over from the thread's last request
+    "halqa.core.access.AccessScopeMiddleware",  # "who may do what" is computed once per request
     "django.middleware.security.SecurityMiddleware",
     "halqa.core.responses.RefuseTraceMiddleware",  # 405 for TRACE and CONNECT on pages
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -168,7 +168,6 @@ else:
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -321,6 +320,9 @@ REST_FRAMEWORK = {
         "halqa.api.throttling.AddressThrottle",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # `?format=` is a filter where a list has one (communities by format); the Accept header picks
+    # the renderer, everywhere.
+    "URL_FORMAT_OVERRIDE": None,
 }
 # Requests per person (reads, and stricter writes) and per client address for anonymous callers,
 # as "count/period" (s, min, h, day); empty turns a limit off. Over the limit: 429 with Retry-After.
@@ -353,6 +355,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "halqa.api.schema.document_error_responses",
+        "halqa.api.schema.require_bodies_of_one_shape_or_another",
     ],
 }
 

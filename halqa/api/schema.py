@@ -177,3 +177,23 @@ def document_error_responses(result, generator, request, public):
             for code, response in _error_responses(path, method, operation, views).items():
                 responses.setdefault(str(code), response)
     return result
+
+
+def require_bodies_of_one_shape_or_another(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: a request body that takes one of several shapes (`oneOf`, e.g. a
+    community in a school or in a network) cannot be left out, so the schema says it is required
+    (drf-spectacular marks a body required only when one serializer has required fields)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            body = operation.get("requestBody") if method in HTTP_METHODS else None
+            if not body:
+                continue
+            for content in body.get("content", {}).values():
+                schema = content.get("schema", {})
+                ref = schema.get("$ref", "")
+                if ref.startswith("#/components/schemas/"):
+                    schema = schemas.get(ref.rsplit("/", 1)[1], {})
+                if "oneOf" in schema:
+                    body["required"] = True
+    return result

@@ -1,9 +1,11 @@
 """The REST side of communities: the same queries, rules and services as the pages.
 
 Every lookup starts from `communities_visible_to(user)`, so a community the caller may not know
-exists answers 404. What the caller may do inside it comes from `rules.permissions_for`; every
-change goes through `services`. A write the caller may not make is refused (403) before its input
-is read, so the answer to "may I?" does not depend on what was sent.
+exists answers 404. What the caller may do inside it comes from the access layer
+(`access.community_access`, the same answer the pages and services use, computed once per
+request); every change goes through `services`. A write the caller may not make is refused (403,
+with the policy's one sentence for the action) before its input is read, so the answer to "may I?"
+does not depend on what was sent.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -28,14 +29,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from halqa.accounts.models import User
 from halqa.accounts.queries import people_visible_to
+from halqa.core.access import Allowed
 from halqa.orgs.models import Network, School
 
 from . import queries, rules, services
+from .access import START_REFUSALS, community_access
 from .models import (
     Activity,
     ActivityFormat,
@@ -57,14 +59,6 @@ from .models import (
 # Text that must say something: not empty, not only spaces (the schema says so too). DRF's own
 # sentence, already translated.
 SAYS_SOMETHING = RegexValidator(r"\S", serializers.CharField.default_error_messages["blank"])
-
-# Refusals before the input is read; the same sentences the services use.
-ONLY_FACILITATORS_CHANGE_COMMUNITY = _("Only facilitators can change the community.")
-ONLY_FACILITATORS_EDIT_CHARTER = _("Only facilitators can edit the charter.")
-CANNOT_ASK_TO_JOIN = _("You cannot ask to join this community.")
-NOT_STAFF_OF_SCHOOL = _("Only the staff of a school can create a community in it.")
-NOT_SUPERVISOR_OF_NETWORK = _("Only the network's supervisor can create a network-wide community.")
-PROGRAM_REFUSAL = _("Only facilitators can change the work program.")
 
 
 def text(max_length: int, **kwargs) -> serializers.CharField:
@@ -407,8 +401,21 @@ class DecisionSerializer(serializers.ModelSerializer):
         return services.update_decision(decision, actor=self.context["request"].user, **validated_data)
 
 
+# What the detail answer takes from the overview rather than the community row, and the action one
+# must be allowed to see it.
+FROM_OVERVIEW = {
+    "permissions": None,
+    "charter": None,
+    "members": rules.VIEW_MEMBERS,
+    "goals": rules.VIEW_GOALS,
+    "program": rules.VIEW_PROGRAM,
+    "decisions": rules.VIEW_DECISIONS,
+}
+
+
 class CommunityDetailSerializer(CommunitySerializer):
-    """A community with what the caller may see of it, and what they may do.
+    """A community with what the caller may see of it, and what they may do: the API's side of
+    `queries.Overview`, which the community page shows too.
 
     `members`, `goals`, `program` and `decisions` are left out when the caller may not see them
     (a person invited to a members-only community sees only what answering needs). `members` and
@@ -421,36 +428,28 @@ class CommunityDetailSerializer(CommunitySerializer):
     )
     charter = CharterSerializer(read_only=True)
     # Not read-only, so that the schema marks them optional; this serializer only ever writes out.
-    members = MemberSerializer(many=True, required=False, source="shown_members")
-    goals = GoalSerializer(many=True, required=False, source="shown_goals")
-    program = ActivitySerializer(many=True, required=False, source="shown_program")
-    decisions = DecisionSerializer(many=True, required=False, source="shown_decisions")
-
-    SHOWN_WITH = {
-        "members": rules.VIEW_MEMBERS,
-        "goals": rules.VIEW_GOALS,
-        "program": rules.VIEW_PROGRAM,
-        "decisions": rules.VIEW_DECISIONS,
-    }
+    members = MemberSerializer(many=True, required=False)
+    goals = GoalSerializer(many=True, required=False)
+    program = ActivitySerializer(many=True, required=False)
+    decisions = DecisionSerializer(many=True, required=False)
 
     class Meta(CommunitySerializer.Meta):
-        fields = [
-            *CommunitySerializer.Meta.fields,
-            "updated_at",
-            "permissions",
-            "charter",
-            "members",
-            "goals",
-            "program",
-            "decisions",
-        ]
+        fields = [*CommunitySerializer.Meta.fields, "updated_at", *FROM_OVERVIEW]
         read_only_fields = fields
 
-    def to_representation(self, community):
-        data = super().to_representation(community)
-        for name, needed in self.SHOWN_WITH.items():
-            if needed not in community.permissions:
-                data.pop(name, None)
+    def to_representation(self, overview: queries.Overview) -> dict:
+        data = {}
+        for field in self._readable_fields:
+            name = field.field_name
+            if name not in FROM_OVERVIEW:
+                value = field.get_attribute(overview.community)
+                data[name] = None if value is None else field.to_representation(value)
+            elif name == "permissions":
+                data[name] = list(overview.can)
+            elif name == "charter":
+                data[name] = field.to_representation(overview.charter or NO_CHARTER)
+            elif FROM_OVERVIEW[name] in overview.can:
+                data[name] = field.to_representation(getattr(overview, name))
         return data
 
 
@@ -472,15 +471,13 @@ class CommunityCreateSerializer(serializers.Serializer):
     def create(self, validated_data):
         school_id = validated_data.pop("school", None)
         network_id = validated_data.pop("network", None)
-        school = network = None
-        if school_id is not None:
-            school = School.objects.filter(pk=school_id).first()
-            if school is None:
-                raise PermissionDenied(NOT_STAFF_OF_SCHOOL)
-        if network_id is not None:
-            network = Network.objects.filter(pk=network_id).first()
-            if network is None:
-                raise PermissionDenied(NOT_SUPERVISOR_OF_NETWORK)
+        # An id that names nothing is refused as one that names a home the caller may not start in.
+        school = School.objects.filter(pk=school_id).first() if school_id is not None else None
+        network = Network.objects.filter(pk=network_id).first() if network_id is not None else None
+        if school_id is not None and school is None:
+            raise PermissionDenied(START_REFUSALS["school"])
+        if network_id is not None and network is None:
+            raise PermissionDenied(START_REFUSALS["network"])
         return services.create_community(
             actor=self.context["request"].user, school=school, network=network, **validated_data
         )
@@ -613,13 +610,6 @@ class DecisionVerificationSerializer(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-class FormatIsAFilter(DefaultContentNegotiation):
-    """On the community list `?format=` filters by the community's format; it does not pick a
-    renderer (the Accept header does that)."""
-
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
-
-
 class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("Someone changed this community at the same moment. Reload and try again.")
@@ -641,20 +631,7 @@ class AnswersConflicts:
         return super().handle_exception(exc)
 
 
-def refuse_unless(allowed: frozenset[str], needed: str, message=None) -> None:
-    if needed not in allowed:
-        raise PermissionDenied(message) if message else PermissionDenied
-
-
 COMMUNITY_PK = OpenApiParameter("community_pk", int, OpenApiParameter.PATH, description="Id of the community.")
-
-
-class CommunitySchema(AutoSchema):
-    def _get_request_body(self, direction="request"):
-        body = super()._get_request_body(direction)
-        if body and self.view.action == "create":
-            body["required"] = True  # one of two shapes (in a school, in a network): never empty
-        return body
 
 
 @extend_schema(tags=["communities"])
@@ -677,8 +654,6 @@ class CommunityViewSet(AnswersConflicts, viewsets.GenericViewSet):
     """Professional learning communities: only those the caller may know exist (others answer 404)."""
 
     serializer_class = CommunitySerializer
-    schema = CommunitySchema()
-    content_negotiation_class = FormatIsAFilter
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -712,33 +687,20 @@ class CommunityViewSet(AnswersConflicts, viewsets.GenericViewSet):
 
     def partial_update(self, request, pk=None):
         community = self.get_object()
-        refuse_unless(self.allowed(community), rules.EDIT_CHARTER, ONLY_FACILITATORS_CHANGE_COMMUNITY)
+        self.allowed(community).need(rules.EDIT_CHARTER)
         serializer = CommunityUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.update_community(community, actor=request.user, **serializer.validated_data)
         return Response(self.detail_data(self.get_object()))
 
-    def allowed(self, community: Community) -> frozenset[str]:
-        return rules.permissions_for(self.request.user, community, membership=my_membership(community))
+    def allowed(self, community: Community) -> Allowed:
+        return community_access.allowed(self.request.user, community)
 
     def detail_data(self, community: Community) -> dict:
-        """The detail answer: a fixed number of queries however many members, goals and decisions."""
-        user = self.request.user
-        mine = my_membership(community)
-        allowed = rules.permissions_for(user, community, membership=mine)
-        community.permissions = sorted(allowed)
-        community.charter = queries.current_charter(community) or NO_CHARTER
-        # Only what the caller may see is loaded; the serializer leaves the rest out.
-        community.shown_members = community.shown_goals = community.shown_program = community.shown_decisions = []
-        if rules.VIEW_MEMBERS in allowed:
-            community.shown_members = list(queries.community_members(user, community, allowed))
-        if rules.VIEW_GOALS in allowed:
-            community.shown_goals = list(queries.goals(community))
-        if rules.VIEW_PROGRAM in allowed:
-            community.shown_program = list(queries.program(community))
-        if rules.VIEW_DECISIONS in allowed:
-            community.shown_decisions = list(decisions_of(community))
-        return CommunityDetailSerializer(community, context=self.get_serializer_context()).data
+        """The detail answer, from the same `queries.Overview` as the community page: a fixed number
+        of queries however many members, goals and decisions."""
+        overview = queries.Overview(self.request.user, community, self.allowed(community), my_membership(community))
+        return CommunityDetailSerializer(overview, context=self.get_serializer_context()).data
 
     # --- The charter --------------------------------------------------------------------------
 
@@ -753,10 +715,10 @@ class CommunityViewSet(AnswersConflicts, viewsets.GenericViewSet):
     def charter(self, request, pk=None):
         community = self.get_object()
         allowed = self.allowed(community)
-        refuse_unless(allowed, rules.VIEW)
+        allowed.need(rules.VIEW)
         if request.method == "GET":
             return Response(CharterSerializer(queries.current_charter(community) or NO_CHARTER).data)
-        refuse_unless(allowed, rules.EDIT_CHARTER, ONLY_FACILITATORS_EDIT_CHARTER)
+        allowed.need(rules.EDIT_CHARTER)
         serializer = CharterWriteSerializer(data=request.data, partial=request.method == "PATCH")
         serializer.is_valid(raise_exception=True)
         services.update_charter(community, actor=request.user, **serializer.validated_data)
@@ -766,7 +728,7 @@ class CommunityViewSet(AnswersConflicts, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path="charter/history", url_name="charter-history")
     def charter_history(self, request, pk=None):
         community = self.get_object()
-        refuse_unless(self.allowed(community), rules.VIEW)
+        self.allowed(community).need(rules.VIEW)
         page = self.paginate_queryset(community.charter_revisions.select_related("edited_by"))
         return self.get_paginated_response(CharterRevisionSerializer(page, many=True).data)
 
@@ -776,7 +738,7 @@ class CommunityViewSet(AnswersConflicts, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def join(self, request, pk=None):
         community = self.get_object()
-        refuse_unless(self.allowed(community), rules.REQUEST_TO_JOIN, CANNOT_ASK_TO_JOIN)
+        self.allowed(community).need(rules.REQUEST_TO_JOIN)
         serializer = JoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.request_to_join(community, actor=request.user, **serializer.validated_data)
@@ -833,22 +795,15 @@ def membership_data(membership: Membership) -> dict:
     return MembershipSerializer(membership).data
 
 
-def decisions_of(community: Community):
-    return community.decisions.select_related("superseded_by")
-
-
 class InCommunity(permissions.IsAuthenticated):
-    """Signed in, the community visible (else 404), and the rules allow what the view does (else 403)."""
+    """Signed in, the community visible (else 404), and the access layer allows what the view does
+    (else 403 with the policy's sentence for the action)."""
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        needed, message = view.needed()
-        if needed in view.allowed:
-            return True
-        if message:
-            self.message = message
-        return False
+        view.allowed.need(view.needed())
+        return True
 
 
 class CommunityPartViewSet(AnswersConflicts, viewsets.GenericViewSet):
@@ -857,19 +812,19 @@ class CommunityPartViewSet(AnswersConflicts, viewsets.GenericViewSet):
     permission_classes = [InCommunity]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     read_action = rules.VIEW
-    # view action → (rules action, the refusal's sentence)
-    write_rules: dict[str, tuple[str, object]] = {}
+    # view action → the community action it needs (reads need `read_action`)
+    write_actions: dict[str, str] = {}
 
     @cached_property
     def community(self) -> Community:
         return get_object_or_404(queries.communities_visible_to(self.request.user), pk=self.kwargs["community_pk"])
 
     @cached_property
-    def allowed(self) -> frozenset[str]:
-        return rules.permissions_for(self.request.user, self.community)
+    def allowed(self) -> Allowed:
+        return community_access.allowed(self.request.user, self.community)
 
-    def needed(self) -> tuple[str, object]:
-        return self.write_rules.get(self.action, (self.read_action, None))
+    def needed(self) -> str:
+        return self.write_actions.get(self.action, self.read_action)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -897,11 +852,11 @@ class GoalViewSet(
 
     serializer_class = GoalSerializer
     read_action = rules.VIEW_GOALS
-    write_rules = {
-        "create": (rules.MANAGE_GOALS, _("Only facilitators can add goals.")),
-        "partial_update": (rules.MANAGE_GOALS, _("Only facilitators can change goals.")),
-        "destroy": (rules.MANAGE_GOALS, _("Only facilitators can remove goals.")),
-        "progress": (rules.UPDATE_PROGRESS, _("Only members can update a goal's progress.")),
+    write_actions = {
+        "create": rules.MANAGE_GOALS,
+        "partial_update": rules.MANAGE_GOALS,
+        "destroy": rules.MANAGE_GOALS,
+        "progress": rules.UPDATE_PROGRESS,
     }
 
     def get_queryset(self):
@@ -947,13 +902,13 @@ class MemberViewSet(
 
     serializer_class = MemberSerializer
     read_action = rules.VIEW_MEMBERS
-    write_rules = {
-        "pending": (rules.MANAGE_MEMBERS, None),
-        "create": (rules.MANAGE_MEMBERS, _("Only facilitators can invite people.")),
-        "partial_update": (rules.MANAGE_MEMBERS, _("Only facilitators can change roles.")),
-        "destroy": (rules.MANAGE_MEMBERS, _("Only facilitators can remove members.")),
-        "accept": (rules.MANAGE_MEMBERS, _("Only facilitators can accept members.")),
-        "decline": (rules.MANAGE_MEMBERS, _("Only facilitators can answer requests.")),
+    write_actions = {
+        "pending": rules.MANAGE_MEMBERS,
+        "create": rules.MANAGE_MEMBERS,
+        "partial_update": rules.MANAGE_MEMBERS,
+        "destroy": rules.MANAGE_MEMBERS,
+        "accept": rules.MANAGE_MEMBERS,
+        "decline": rules.MANAGE_MEMBERS,
     }
 
     def get_queryset(self):
@@ -1030,10 +985,10 @@ class ActivityViewSet(
 
     serializer_class = ActivitySerializer
     read_action = rules.VIEW_PROGRAM
-    write_rules = {
-        "create": (rules.MANAGE_PROGRAM, PROGRAM_REFUSAL),
-        "partial_update": (rules.MANAGE_PROGRAM, PROGRAM_REFUSAL),
-        "destroy": (rules.MANAGE_PROGRAM, PROGRAM_REFUSAL),
+    write_actions = {
+        "create": rules.MANAGE_PROGRAM,
+        "partial_update": rules.MANAGE_PROGRAM,
+        "destroy": rules.MANAGE_PROGRAM,
     }
 
     def get_queryset(self):
@@ -1060,16 +1015,16 @@ class DecisionViewSet(
 
     serializer_class = DecisionSerializer
     read_action = rules.VIEW_DECISIONS
-    write_rules = {
-        "create": (rules.DRAFT_DECISION, _("Only facilitators and school leaders can draft a decision.")),
-        "partial_update": (rules.DRAFT_DECISION, _("Only facilitators and school leaders can edit a draft.")),
-        "destroy": (rules.DRAFT_DECISION, _("Only facilitators and school leaders can delete a draft.")),
+    write_actions = {
+        "create": rules.DRAFT_DECISION,
+        "partial_update": rules.DRAFT_DECISION,
+        "destroy": rules.DRAFT_DECISION,
     }
 
     def get_queryset(self):
         if self.fake():
             return Decision.objects.none()
-        return decisions_of(self.community)
+        return queries.decisions(self.community)
 
     def perform_destroy(self, decision):
         services.delete_draft(decision, actor=self.request.user)
@@ -1082,13 +1037,13 @@ class DecisionViewSet(
     @action(detail=True, methods=["post"])
     def sign(self, request, community_pk=None, pk=None):
         decision = self.get_object()
-        refuse_unless(self.allowed, rules.SIGN_DECISION, services.sign_refusal(self.community))
+        self.allowed.need(rules.SIGN_DECISION)
         serializer = SignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         decision = services.sign_decision(
             decision, actor=request.user, fingerprint=serializer.validated_data["fingerprint"]
         )
-        return Response(DecisionSerializer(decisions_of(self.community).get(pk=decision.pk)).data)
+        return Response(DecisionSerializer(queries.decisions(self.community).get(pk=decision.pk)).data)
 
 
 @extend_schema(

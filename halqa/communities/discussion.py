@@ -1,4 +1,7 @@
-"""The community's discussion: who reads, writes, moderates and can be mentioned (rules.py decides)."""
+"""The community's discussion: who reads, writes, moderates and can be mentioned.
+
+The access layer decides (`access.community_access`); its answer is computed once per request, so
+asking it for each of these questions costs nothing more."""
 
 from __future__ import annotations
 
@@ -6,20 +9,20 @@ from django.db.models import QuerySet
 
 from halqa.accounts.models import User
 
-from . import rules
+from .access import community_access
 from .models import Community, Role
 from .queries import community_members
 
 
 class CommunityDiscussionPolicy:
     def can_read(self, user, host: Community) -> bool:
-        return rules.READ_DISCUSSION in rules.permissions_for(user, host)
+        return community_access.allowed(user, host).read_discussion
 
     def can_post(self, user, host: Community) -> bool:
-        return rules.POST in rules.permissions_for(user, host)
+        return community_access.allowed(user, host).post
 
     def can_moderate(self, user, host: Community) -> bool:
-        return rules.MANAGE_MEMBERS in rules.permissions_for(user, host)
+        return community_access.allowed(user, host).manage_members
 
     def mentionable(self, user, host: Community) -> QuerySet[User]:
         """The members `user` sees listed (queries.community_members), guests left out: a mention

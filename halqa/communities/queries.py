@@ -2,76 +2,39 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from halqa.accounts.queries import people_visible_to
-from halqa.orgs.models import Membership as SchoolMembership
-from halqa.orgs.models import Position
+from halqa.core.access import Allowed
+from halqa.events.queries import community_activity
 
 from . import rules
-from .models import Activity, ActivityStatus, CharterRevision, Community, Goal, Membership, Role, Status, Visibility
-
-
-def _leader_q(user) -> Q:
-    """Communities whose home the person leads (the same test as `rules.is_leader`)."""
-    led_schools = SchoolMembership.objects.filter(user=user, position__in=[Position.PRINCIPAL, Position.DEPUTY]).values(
-        "school_id"
-    )
-    return (
-        Q(school__in=led_schools)
-        | Q(school__authority__admins=user)
-        | Q(network__supervisor=user)
-        | Q(network__authority__admins=user)
-    )
-
-
-def _signer_q(user) -> Q:
-    """The same test as `rules.can_sign`."""
-    principal_of = SchoolMembership.objects.filter(user=user, position=Position.PRINCIPAL).values("school_id")
-    return Q(school__in=principal_of) | Q(network__supervisor=user)
-
-
-def _visitor_q(user) -> Q:
-    """Public communities, and school-visible ones of the person's schools (`rules.belongs_to_home`)."""
-    my_schools = SchoolMembership.objects.filter(user=user).values("school_id")
-    return (
-        Q(visibility=Visibility.PUBLIC)
-        | Q(visibility=Visibility.SCHOOL, school__in=my_schools)
-        | Q(visibility=Visibility.SCHOOL, network__schools__in=my_schools)
-    )
+from .access import community_access
+from .models import (
+    Activity,
+    ActivityStatus,
+    CharterRevision,
+    Community,
+    Decision,
+    DecisionStatus,
+    Goal,
+    Membership,
+    Role,
+    Status,
+)
 
 
 def communities_where(user, action: str) -> QuerySet[Community]:
-    """Communities in which `user` may take the read or manage `action`, as one query.
-
-    The same answer as `action in rules.permissions_for(user, community)`, built from the same
-    role × action table (a test compares the two for every person and community of the demo world).
-    It holds for actions granted by the table alone; joining is decided in Python (`rules`).
-    """
-    if action == rules.REQUEST_TO_JOIN:
-        raise ValueError("asking to join depends on one's own membership: use rules.permissions_for")
-    if not user.is_authenticated:
-        return Community.objects.none()
-    if user.is_superuser and action in rules.LEADER_ACTIONS:
-        return Community.objects.all()
-    roles = [role for role, actions in rules.ROLE_ACTIONS.items() if action in actions]
-    statuses = Membership.objects.filter(user=user, status=Status.ACTIVE, role__in=roles)
-    where = Q(pk__in=statuses.values("community_id"))
-    if action == rules.VIEW:
-        invited = Membership.objects.filter(user=user, status=Status.INVITED)
-        where |= Q(pk__in=invited.values("community_id"))
-    if action in rules.LEADER_ACTIONS:
-        where |= _leader_q(user)
-    if action in (rules.SIGN_DECISION, rules.VIEW):
-        where |= _signer_q(user)
-    if action in rules.VISITOR_ACTIONS:
-        where |= _visitor_q(user)
-    return Community.objects.filter(pk__in=Community.objects.filter(where).values("pk"))
+    """Communities in which `user` may take `action` (`access.community_access.rows`)."""
+    return community_access.rows(user, action)
 
 
 def communities_visible_to(user) -> QuerySet[Community]:
-    """The same answer as `rules.permissions_for(...) != ∅`, as one query."""
-    return communities_where(user, rules.VIEW).select_related("school", "network")
+    """Every community the person may know exists, with its home loaded (the policy reads it)."""
+    return community_access.visible(user).select_related("school", "network")
 
 
 EVERYTHING = Q(pk__isnull=False)
@@ -112,11 +75,11 @@ def community_members(user, community: Community, allowed: frozenset[str] | None
     """The member list of one community as `user` may see it, facilitators first: the list, one
     member's detail, the count and the people one may mention, on pages and in the API.
 
-    `allowed` is `rules.permissions_for(user, community)` when the caller has it already."""
+    `allowed` is `community_access.allowed(user, community)` when the caller has it already."""
     if not user.is_authenticated:
         return Membership.objects.none()
     if allowed is None:
-        allowed = rules.permissions_for(user, community)
+        allowed = community_access.allowed(user, community)
     members = _visible_members(
         user,
         listed=Q(community=community) if rules.VIEW_MEMBERS in allowed else NOTHING,
@@ -202,6 +165,68 @@ def upcoming(community: Community, today, limit: int = 3) -> list[Activity]:
         .filter(Q(ends_on__gte=today) | Q(ends_on__isnull=True, starts_on__gte=today))
         .exclude(status__in=[ActivityStatus.DONE, ActivityStatus.CANCELLED])[:limit]
     )
+
+
+class Overview:
+    """What one community shows `user`, for the community page and the API's detail alike.
+
+    Each part is loaded when first asked for, and only if the person may see it (otherwise it is
+    empty); each costs one or two queries however much history the community has.
+    """
+
+    def __init__(self, user, community: Community, can: Allowed | None = None, membership: Membership | None = None):
+        self.user = user
+        self.community = community
+        self.can = community_access.allowed(user, community) if can is None else can
+        self.membership = membership
+
+    @cached_property
+    def charter(self) -> CharterRevision | None:
+        return current_charter(self.community)
+
+    @cached_property
+    def members(self) -> QuerySet[Membership]:
+        return community_members(self.user, self.community, self.can)
+
+    @cached_property
+    def member_count(self) -> int:
+        return self.members.count() if self.can.view_members else 0
+
+    @cached_property
+    def pending_count(self) -> int:
+        if not self.can.manage_members:
+            return 0
+        return self.community.memberships.filter(status__in=[Status.INVITED, Status.REQUESTED]).count()
+
+    @cached_property
+    def goals(self) -> list[Goal]:
+        return list(goals(self.community)) if self.can.view_goals else []
+
+    @cached_property
+    def program(self) -> list[Activity]:
+        return list(program(self.community)) if self.can.view_program else []
+
+    @cached_property
+    def upcoming(self) -> list[Activity]:
+        return upcoming(self.community, timezone.localdate()) if self.can.view_program else []
+
+    @cached_property
+    def decisions(self) -> list[Decision]:
+        return list(decisions(self.community)) if self.can.view_decisions else []
+
+    @cached_property
+    def decision_in_force(self) -> Decision | None:
+        if not self.can.view_decisions:
+            return None
+        return self.community.decisions.filter(status=DecisionStatus.SIGNED).first()
+
+    @cached_property
+    def recent(self) -> list[dict]:
+        return community_activity(self.community, self.user, self.can)
+
+
+def decisions(community: Community) -> QuerySet[Decision]:
+    return community.decisions.select_related("superseded_by")
 
 
 def community_list(user, *, text: str = "", format: str = "") -> QuerySet[Community]:

@@ -1,7 +1,8 @@
 """Who may do what in a community: one role × action table, written down once.
 
-`permissions_for(user, community)` answers with the set of actions a person may take; views,
-API, templates and tests all ask it. `docs/permissions.md` prints the same table.
+`access.community_access` applies it (which actions for one community, which communities for one
+action); views, API, templates, services and tests all ask there. `docs/permissions.md` prints the
+same table.
 
 Seeds 002 and 003: facilitators lead the community; members choose the activity and role they
 take; experts bring knowledge; guests (parents, students) take part in sessions and the
@@ -22,10 +23,7 @@ Two rules hold the table together (tests check both):
 
 from __future__ import annotations
 
-from halqa.orgs.models import Membership as SchoolMembership
-from halqa.orgs.models import Position
-
-from .models import Community, Role, Status, Visibility
+from .models import Role
 
 VIEW = "view"  # the community page: name, topic, charter
 VIEW_MEMBERS = "view_members"
@@ -88,88 +86,6 @@ VISITOR_ACTIONS = frozenset(_READ_ALL | {REQUEST_TO_JOIN})
 VISITOR_READS = VISITOR_ACTIONS - {REQUEST_TO_JOIN}
 
 ROLE_ORDER = [Role.FACILITATOR, Role.MEMBER, Role.EXPERT, Role.OBSERVER, Role.GUEST]
-
-
-def home_school_ids(community: Community) -> list[int]:
-    if community.school_id:
-        return [community.school_id]
-    return list(community.network.schools.values_list("pk", flat=True))
-
-
-def is_leader(user, community: Community) -> bool:
-    """Principal/deputy of the school, supervisor of the network, admin of the authority."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    if community.network_id:
-        network = community.network
-        return network.supervisor_id == user.pk or network.authority.admins.filter(pk=user.pk).exists()
-    school = community.school
-    return (
-        SchoolMembership.objects.filter(
-            user=user, school=school, position__in=[Position.PRINCIPAL, Position.DEPUTY]
-        ).exists()
-        or school.authority.admins.filter(pk=user.pk).exists()
-    )
-
-
-def can_sign(user, community: Community) -> bool:
-    """Only the principal of the school (not a deputy) or the network's supervisor signs."""
-    if not user.is_authenticated:
-        return False
-    if community.network_id:
-        return community.network.supervisor_id == user.pk
-    return SchoolMembership.objects.filter(user=user, school=community.school_id, position=Position.PRINCIPAL).exists()
-
-
-def belongs_to_home(user, community: Community) -> bool:
-    return SchoolMembership.objects.filter(user=user, school_id__in=home_school_ids(community)).exists()
-
-
-def permissions_for(user, community: Community, membership=None) -> frozenset[str]:
-    """Every action `user` may take in `community`. Empty means they may not know it exists.
-
-    `membership` may be passed when the caller already loaded the person's membership.
-    """
-    if not user.is_authenticated:
-        return frozenset()
-    if membership is None:
-        membership = community.memberships.filter(user=user).first()
-    actions: set[str] = set()
-    if membership is not None and membership.status == Status.ACTIVE:
-        actions |= ROLE_ACTIONS[membership.role]
-    elif membership is not None and membership.status == Status.INVITED:
-        actions |= {VIEW}  # enough to read the invitation and answer it
-    if is_leader(user, community):
-        actions |= LEADER_ACTIONS
-    if can_sign(user, community):
-        actions |= {SIGN_DECISION, VIEW}
-    if not actions or actions == {VIEW}:
-        visible = community.visibility == Visibility.PUBLIC or (
-            community.visibility == Visibility.SCHOOL and belongs_to_home(user, community)
-        )
-        if visible:
-            actions |= VISITOR_ACTIONS
-            if membership is not None and membership.status in (Status.REQUESTED, Status.INVITED):
-                actions.discard(REQUEST_TO_JOIN)
-    if REQUEST_TO_JOIN in actions and _only_private_roles(user):
-        actions.discard(REQUEST_TO_JOIN)  # parents and students come as invited guests
-    return frozenset(actions)
-
-
-def _only_private_roles(user) -> bool:
-    from halqa.accounts.choices import PRIVATE_ROLES
-
-    codes = user.role_codes()
-    return bool(codes) and codes <= set(PRIVATE_ROLES)
-
-
-def allowed_roles_for(person) -> list[str]:
-    """Parents and students join only as guests."""
-    if _only_private_roles(person):
-        return [Role.GUEST]
-    return list(ROLE_ORDER)
 
 
 def matrix() -> list[tuple[str, list[bool]]]:

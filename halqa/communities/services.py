@@ -13,20 +13,26 @@ import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halqa.accounts.models import User
 from halqa.accounts.queries import people_visible_to
+from halqa.core import access
+from halqa.core.access import Allowed
 from halqa.events import record
 from halqa.events.models import Verb
 from halqa.events.trail import changes, snapshot
-from halqa.orgs.models import Membership as SchoolMembership
-from halqa.orgs.models import Network, Position, School
+from halqa.orgs.models import Network, School
 
 from . import rules
+from .access import (
+    START_REFUSALS,
+    allowed_roles_for,
+    community_access,
+    may_start_in_network,
+    may_start_in_school,
+)
 from .models import (
     Activity,
     CharterRevision,
@@ -46,7 +52,6 @@ CHARTER_FIELDS = ("mission", "vision", "values", "norms")
 GOAL_FIELDS = ("title", "target", "measure", "due_date")
 ACTIVITY_FIELDS = ("title", "format", "starts_on", "ends_on", "responsible", "status", "notes")
 DECISION_FIELDS = ("number", "topic", "goals_text", "period_start", "period_end")
-STAFF_POSITIONS = [p for p in Position.values if p not in (Position.PARENT, Position.STUDENT)]
 
 
 class Conflict(Exception):
@@ -93,8 +98,11 @@ def changes_members(function):
 
 
 def lock_community(community: Community | int) -> Community:
-    """The first lock of every change to a community's members (see `changes_members`)."""
-    return Community.objects.select_for_update().get(pk=getattr(community, "pk", community))
+    """The first lock of every change to a community's members (see `changes_members`). Who may do
+    what is asked afresh from here on: the answer cached earlier in the request may predate the lock."""
+    locked = Community.objects.select_for_update().get(pk=getattr(community, "pk", community))
+    access.forget()
+    return locked
 
 
 def _event(verb, *, actor, target, community, before=None, after=None, label=None):
@@ -118,41 +126,15 @@ def _event(verb, *, actor, target, community, before=None, after=None, label=Non
 MEMBERSHIP_STATE = ("role", "status")
 
 
-def require(user, community: Community, action: str, message: str) -> frozenset[str]:
-    allowed = rules.permissions_for(user, community)
-    if not allowed:
-        raise Http404
-    if action not in allowed:
-        raise PermissionDenied(message)
+def need(user, community: Community, action: str) -> Allowed:
+    """Go on only if `user` may take `action` in `community`: 404 if they may not know it exists,
+    403 with the policy's one sentence for the action otherwise."""
+    allowed = community_access.allowed(user, community)
+    allowed.need(action)
     return allowed
 
 
 # --- Creating and changing a community ------------------------------------------------------
-
-
-def can_create_in_school(user, school: School) -> bool:
-    if user.is_superuser:
-        return True
-    return SchoolMembership.objects.filter(user=user, school=school, position__in=STAFF_POSITIONS).exists() or (
-        school.authority.admins.filter(pk=user.pk).exists()
-    )
-
-
-def can_create_in_network(user, network: Network) -> bool:
-    return user.is_superuser or network.supervisor_id == user.pk or network.authority.admins.filter(pk=user.pk).exists()
-
-
-def schools_for_new_community(user):
-    staff_of = SchoolMembership.objects.filter(user=user, position__in=STAFF_POSITIONS).values("school_id")
-    if user.is_superuser:
-        return School.objects.all()
-    return School.objects.filter(Q(pk__in=staff_of) | Q(authority__admins=user)).distinct()
-
-
-def networks_for_new_community(user):
-    if user.is_superuser:
-        return Network.objects.all()
-    return Network.objects.filter(Q(supervisor=user) | Q(authority__admins=user)).distinct()
 
 
 @transaction.atomic
@@ -167,10 +149,10 @@ def create_community(
     """A new community; its creator becomes its first facilitator."""
     if (school is None) == (network is None):
         raise ValidationError(_("A community belongs to one school or to one network."))
-    if school is not None and not can_create_in_school(actor, school):
-        raise PermissionDenied(_("Only the staff of a school can create a community in it."))
-    if network is not None and not can_create_in_network(actor, network):
-        raise PermissionDenied(_("Only the network's supervisor can create a network-wide community."))
+    if school is not None and not may_start_in_school(actor, school):
+        raise PermissionDenied(START_REFUSALS["school"])
+    if network is not None and not may_start_in_network(actor, network):
+        raise PermissionDenied(START_REFUSALS["network"])
     unknown = set(fields) - set(COMMUNITY_FIELDS)
     if unknown:
         raise TypeError(f"not community fields: {unknown}")
@@ -194,7 +176,7 @@ def create_community(
 
 @transaction.atomic
 def update_community(community: Community, *, actor: User, **fields) -> Community:
-    require(actor, community, rules.EDIT_CHARTER, _("Only facilitators can change the community."))
+    need(actor, community, rules.EDIT_CHARTER)
     before = snapshot(community, COMMUNITY_FIELDS)
     for name, value in fields.items():
         if name not in COMMUNITY_FIELDS:
@@ -220,7 +202,7 @@ def _new_charter(community: Community, *, actor: User, note: str = "", **fields)
 @transaction.atomic
 def update_charter(community: Community, *, actor: User, note: str = "", **fields) -> CharterRevision:
     """Save a new version of the charter; earlier versions stay in its history."""
-    require(actor, community, rules.EDIT_CHARTER, _("Only facilitators can edit the charter."))
+    need(actor, community, rules.EDIT_CHARTER)
     unknown = set(fields) - set(CHARTER_FIELDS)
     if unknown:
         raise TypeError(f"not charter fields: {unknown}")
@@ -239,7 +221,7 @@ def update_charter(community: Community, *, actor: User, note: str = "", **field
 
 @transaction.atomic
 def add_goal(community: Community, *, actor: User, **fields) -> Goal:
-    require(actor, community, rules.MANAGE_GOALS, _("Only facilitators can add goals."))
+    need(actor, community, rules.MANAGE_GOALS)
     goal = Goal(community=community, **{k: v for k, v in fields.items() if k in GOAL_FIELDS})
     goal.full_clean()
     goal.save()
@@ -249,7 +231,7 @@ def add_goal(community: Community, *, actor: User, **fields) -> Goal:
 
 @transaction.atomic
 def update_goal(goal: Goal, *, actor: User, **fields) -> Goal:
-    require(actor, goal.community, rules.MANAGE_GOALS, _("Only facilitators can change goals."))
+    need(actor, goal.community, rules.MANAGE_GOALS)
     before = snapshot(goal, GOAL_FIELDS)
     for name, value in fields.items():
         if name not in GOAL_FIELDS:
@@ -264,14 +246,14 @@ def update_goal(goal: Goal, *, actor: User, **fields) -> Goal:
 
 @transaction.atomic
 def delete_goal(goal: Goal, *, actor: User) -> None:
-    require(actor, goal.community, rules.MANAGE_GOALS, _("Only facilitators can remove goals."))
+    need(actor, goal.community, rules.MANAGE_GOALS)
     _event(Verb.GOAL_DELETED, actor=actor, target=goal, community=goal.community, before=snapshot(goal, GOAL_FIELDS))
     goal.delete()
 
 
 @transaction.atomic
 def record_progress(goal: Goal, *, actor: User, progress: int, note: str = "") -> GoalUpdate:
-    require(actor, goal.community, rules.UPDATE_PROGRESS, _("Only members can update a goal's progress."))
+    need(actor, goal.community, rules.UPDATE_PROGRESS)
     update = GoalUpdate(goal=goal, progress=progress, note=note, by=actor)
     update.full_clean()
     update.save()
@@ -293,7 +275,7 @@ def record_progress(goal: Goal, *, actor: User, progress: int, note: str = "") -
 
 
 def _check_role_for(person: User, role: str) -> None:
-    if role not in rules.allowed_roles_for(person):
+    if role not in allowed_roles_for(person):
         raise ValidationError({"role": _("Parents and students take part as guests.")})
 
 
@@ -303,7 +285,7 @@ def invite_member(
 ) -> Membership:
     """Invite someone from the directory; they accept or decline. Emails them after commit."""
     community = lock_community(community)
-    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can invite people."))
+    need(actor, community, rules.MANAGE_MEMBERS)
     if not people_visible_to(actor).filter(pk=person.pk).exists():
         raise ValidationError({"person": _("You cannot invite this person.")})
     _check_role_for(person, role)
@@ -387,7 +369,7 @@ def answer_invitation(membership: Membership, *, actor: User, accept: bool, acti
 @changes_members
 def request_to_join(community: Community, *, actor: User, message: str = "") -> Membership:
     community = lock_community(community)
-    require(actor, community, rules.REQUEST_TO_JOIN, _("You cannot ask to join this community."))
+    need(actor, community, rules.REQUEST_TO_JOIN)
     existing = Membership.objects.select_for_update().filter(community=community, user=actor).first()
     if existing:  # only left/declined/removed rows get here (rules refuse the others): the same row again
         before = snapshot(existing, MEMBERSHIP_STATE)
@@ -406,7 +388,7 @@ def request_to_join(community: Community, *, actor: User, message: str = "") -> 
 @changes_members
 def accept_request(membership: Membership, *, actor: User, role: str | None = None) -> Membership:
     community = lock_community(membership.community_id)
-    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can accept members."))
+    need(actor, community, rules.MANAGE_MEMBERS)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Status.REQUESTED:
         raise ValidationError(_("This request has already been answered."))
@@ -424,7 +406,7 @@ def accept_request(membership: Membership, *, actor: User, role: str | None = No
 @changes_members
 def decline_request(membership: Membership, *, actor: User) -> Membership:
     community = lock_community(membership.community_id)
-    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can answer requests."))
+    need(actor, community, rules.MANAGE_MEMBERS)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Status.REQUESTED:
         raise ValidationError(_("This request has already been answered."))
@@ -452,7 +434,7 @@ def _refuse_losing_last_facilitator(membership: Membership) -> None:
 @changes_members
 def change_role(membership: Membership, *, actor: User, role: str) -> Membership:
     community = lock_community(membership.community_id)
-    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can change roles."))
+    need(actor, community, rules.MANAGE_MEMBERS)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     _check_role_for(locked.user, role)
     if role != Role.FACILITATOR:
@@ -467,7 +449,7 @@ def change_role(membership: Membership, *, actor: User, role: str) -> Membership
 @changes_members
 def remove_member(membership: Membership, *, actor: User) -> Membership:
     community = lock_community(membership.community_id)
-    require(actor, community, rules.MANAGE_MEMBERS, _("Only facilitators can remove members."))
+    need(actor, community, rules.MANAGE_MEMBERS)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status not in (Status.ACTIVE, Status.INVITED):
         raise ValidationError(_("This person is not a member."))
@@ -528,7 +510,7 @@ def set_activity(community: Community, *, actor: User, activity: str, role: str 
 
 @transaction.atomic
 def add_activity(community: Community, *, actor: User, **fields) -> Activity:
-    require(actor, community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    need(actor, community, rules.MANAGE_PROGRAM)
     activity = Activity(community=community, **{k: v for k, v in fields.items() if k in ACTIVITY_FIELDS})
     _check_responsible(community, activity.responsible)
     activity.full_clean()
@@ -545,7 +527,7 @@ def add_activity(community: Community, *, actor: User, **fields) -> Activity:
 
 @transaction.atomic
 def update_activity(activity: Activity, *, actor: User, **fields) -> Activity:
-    require(actor, activity.community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    need(actor, activity.community, rules.MANAGE_PROGRAM)
     before = snapshot(activity, ACTIVITY_FIELDS)
     for name, value in fields.items():
         if name not in ACTIVITY_FIELDS:
@@ -561,7 +543,7 @@ def update_activity(activity: Activity, *, actor: User, **fields) -> Activity:
 
 @transaction.atomic
 def delete_activity(activity: Activity, *, actor: User) -> None:
-    require(actor, activity.community, rules.MANAGE_PROGRAM, _("Only facilitators can change the work program."))
+    need(actor, activity.community, rules.MANAGE_PROGRAM)
     _event(
         Verb.ACTIVITY_DELETED,
         actor=actor,
@@ -595,7 +577,7 @@ def members_snapshot(community: Community | int) -> list[dict]:
 
 @transaction.atomic
 def draft_decision(community: Community, *, actor: User, **fields) -> Decision:
-    require(actor, community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can draft a decision."))
+    need(actor, community, rules.DRAFT_DECISION)
     decision = Decision(
         community=community, drafted_by=actor, **{k: v for k, v in fields.items() if k in DECISION_FIELDS}
     )
@@ -618,7 +600,7 @@ def update_decision(decision: Decision, *, actor: User, **fields) -> Decision:
     locked = Decision.objects.select_for_update().get(pk=decision.pk)
     if locked.status != DecisionStatus.DRAFT:
         raise ValidationError(_("A signed decision cannot be changed. Draft a new one to replace it."))
-    require(actor, locked.community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can edit a draft."))
+    need(actor, locked.community, rules.DRAFT_DECISION)
     before = snapshot(locked, DECISION_FIELDS)
     for name, value in fields.items():
         if name not in DECISION_FIELDS:
@@ -662,12 +644,6 @@ def decision_fingerprint(decision: Decision, members: list[dict] | None = None) 
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def sign_refusal(community: Community) -> str:
-    if community.network_id:
-        return _("Only the network's supervisor can sign this decision.")
-    return _("Only the principal of the school can sign this decision.")
-
-
 @changes_members
 def sign_decision(decision: Decision, *, actor: User, fingerprint: str) -> Decision:
     """The principal (or the network's supervisor) signs: who, when, and a verification code.
@@ -681,10 +657,7 @@ def sign_decision(decision: Decision, *, actor: User, fingerprint: str) -> Decis
     community = lock_community(decision.community_id)
     locked = Decision.objects.select_for_update().get(pk=decision.pk, community=community)
     locked.community = community
-    if not rules.permissions_for(actor, community):
-        raise Http404
-    if not rules.can_sign(actor, community):
-        raise PermissionDenied(sign_refusal(community))
+    need(actor, community, rules.SIGN_DECISION)
     if locked.status != DecisionStatus.DRAFT:
         raise ValidationError(_("This decision is already signed."))
     members = members_snapshot(community)
@@ -771,9 +744,7 @@ def delete_draft(decision: Decision, *, actor: User) -> None:
     locked = Decision.objects.select_for_update().get(pk=decision.pk)
     if locked.status != DecisionStatus.DRAFT:
         raise ValidationError(_("A signed decision cannot be deleted."))
-    require(
-        actor, locked.community, rules.DRAFT_DECISION, _("Only facilitators and school leaders can delete a draft.")
-    )
+    need(actor, locked.community, rules.DRAFT_DECISION)
     _event(
         Verb.DECISION_DELETED,
         actor=actor,

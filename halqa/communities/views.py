@@ -6,17 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from halqa.accounts.queries import people_visible_to
-from halqa.events.queries import community_activity
 from halqa.orgs.views import add_form_errors
 
 from . import queries, rules, services
+from .access import community_access, memberships_of, networks_for_new_community, schools_for_new_community
 from .forms import (
     ActivityForm,
     AnswerForm,
@@ -37,18 +37,16 @@ PER_PAGE = 20
 
 
 class Page:
-    """The community a request is about, what the person may do there, and their membership."""
+    """The community a request is about (404 if the person may not know it exists), what they may
+    do there (`can`, from the access layer) and their membership."""
 
     def __init__(self, request: HttpRequest, pk: int):
-        self.community = get_object_or_404(queries.communities_visible_to(request.user), pk=pk)
-        self.membership = self.community.memberships.filter(user=request.user).first()
-        self.can = rules.permissions_for(request.user, self.community, self.membership)
-        if not self.can:
-            raise Http404
+        self.community, self.can = community_access.get(request.user, pk, queries.communities_visible_to(request.user))
+        self.membership = memberships_of(request.user).get(self.community.pk)
 
     def need(self, action: str) -> None:
-        if action not in self.can:
-            raise PermissionDenied(_("You cannot do this in this community."))
+        """403 with the policy's sentence for `action` unless the person may take it."""
+        self.can.need(action)
 
     def context(self, **extra) -> dict:
         return {"community": self.community, "can": self.can, "membership": self.membership, **extra}
@@ -77,16 +75,16 @@ def community_list(request: HttpRequest) -> HttpResponse:
         "formats": Format.choices,
         "mine": queries.my_communities(request.user),
         "invitations": queries.my_invitations(request.user),
-        "can_create": services.schools_for_new_community(request.user).exists()
-        or services.networks_for_new_community(request.user).exists(),
+        "can_create": schools_for_new_community(request.user).exists()
+        or networks_for_new_community(request.user).exists(),
     }
     return render(request, "communities/list.html", context)
 
 
 @login_required
 def community_new(request: HttpRequest) -> HttpResponse:
-    schools = list(services.schools_for_new_community(request.user))
-    networks = list(services.networks_for_new_community(request.user))
+    schools = list(schools_for_new_community(request.user))
+    networks = list(networks_for_new_community(request.user))
     if not schools and not networks:
         raise PermissionDenied(_("Only the staff of a school or a network's supervisor can create a community."))
     form = CommunityForm(request.POST or None, schools=schools, networks=networks)
@@ -112,26 +110,9 @@ def community_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Page(request, pk)
-    community = page.community
-    today = timezone.localdate()
-    shown_members = queries.community_members(request.user, community, page.can)
+    overview = queries.Overview(request.user, page.community, page.can, page.membership)
     context = page.context(
-        charter=queries.current_charter(community),
-        goals=list(queries.goals(community)) if rules.VIEW_GOALS in page.can else [],
-        members=list(shown_members[:24]),
-        member_count=shown_members.count(),
-        pending_count=(
-            community.memberships.filter(status__in=[Status.INVITED, Status.REQUESTED]).count()
-            if rules.MANAGE_MEMBERS in page.can
-            else 0
-        ),
-        upcoming=queries.upcoming(community, today) if rules.VIEW_PROGRAM in page.can else [],
-        decision=(
-            community.decisions.filter(status=DecisionStatus.SIGNED).first()
-            if rules.VIEW_DECISIONS in page.can
-            else None
-        ),
-        recent=community_activity(community, request.user, page.can),
+        overview=overview,
         join_form=JoinForm(),
         answer_form=AnswerForm(),
         progress_form=ProgressForm(),

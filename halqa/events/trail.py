@@ -105,8 +105,11 @@ def record(
     """
     from django.contrib.contenttypes.models import ContentType
 
+    from halqa.core import access
+
     from .models import Event, Verb
 
+    access.forget()  # what changed may change who may do what
     verb = Verb(verb)
     user = actor if getattr(actor, "is_authenticated", False) else None
     ip = None

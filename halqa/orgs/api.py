@@ -12,6 +12,7 @@ from halqa.core import outbox
 from halqa.core.models import DeliveryStatus
 
 from . import services
+from .access import CHANGE, network_access, school_access
 from .models import Authority, Invitation, Network, Position, School
 from .queries import (
     invitations_managed_by,
@@ -113,9 +114,12 @@ class MayChange(permissions.IsAuthenticated):
     """
 
     def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in permissions.SAFE_METHODS or request.user.has_perm(view.change_permission, obj):
+        if request.method in permissions.SAFE_METHODS:
             return True
-        self.message = view.change_denied_message
+        allowed = view.policy.allowed(request.user, obj)
+        if CHANGE in allowed:
+            return True
+        self.message = allowed.policy.refusal(CHANGE)
         return False
 
 
@@ -126,8 +130,7 @@ class SchoolViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SchoolSerializer
     http_method_names = ["get", "patch", "head", "options"]
     permission_classes = [MayChange]
-    change_permission = "orgs.change_school"
-    change_denied_message = _("Only the school's leaders can change it.")
+    policy = school_access
 
     def get_queryset(self):
         return with_school_detail(schools_visible_to(self.request.user))
@@ -140,8 +143,7 @@ class NetworkViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = NetworkSerializer
     http_method_names = ["get", "patch", "head", "options"]
     permission_classes = [MayChange]
-    change_permission = "orgs.change_network"
-    change_denied_message = _("Only the network's supervisor can change it.")
+    policy = network_access
 
     def get_queryset(self):
         return networks_visible_to(self.request.user).prefetch_related("schools")

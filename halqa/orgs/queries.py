@@ -7,7 +7,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from halqa.accounts.choices import PRIVATE_ROLES
 from halqa.accounts.queries import memberships_visible_to, people_visible_to
 
-from .models import LEADING_POSITIONS, Invitation, Membership, Network, School
+from .access import INVITE, school_access
+from .models import Invitation, Membership, Network, School
 
 STAFF_PREVIEW = 12
 
@@ -24,13 +25,8 @@ def schools_visible_to(user) -> QuerySet[School]:
 
 
 def schools_led_by(user) -> QuerySet[School]:
-    """Schools the person may change and invite people to (the same test as orgs.rules)."""
-    if not user.is_authenticated:
-        return School.objects.none()
-    if user.is_superuser:
-        return School.objects.all()
-    led = Membership.objects.filter(user=user, position__in=LEADING_POSITIONS).values("school_id")
-    return School.objects.filter(Q(pk__in=led) | Q(authority__admins=user)).distinct()
+    """Schools the person may change and invite people to (`access.school_access`)."""
+    return school_access.rows(user, INVITE)
 
 
 def invitations_managed_by(user) -> QuerySet[Invitation]:

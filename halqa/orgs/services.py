@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -20,6 +20,7 @@ from halqa.events import record
 from halqa.events.models import Verb
 from halqa.events.trail import changes, snapshot
 
+from .access import CHANGE, INVITE, network_access, school_access
 from .models import POSITION_ROLE, Invitation, Membership, Network, School, hash_token
 from .tasks import INVITATION_EMAIL
 
@@ -29,8 +30,7 @@ NETWORK_FIELDS = ("name", "description")
 
 @transaction.atomic
 def update_school(school: School, *, actor: User, **fields) -> School:
-    if not actor.has_perm("orgs.change_school", school):
-        raise PermissionDenied(_("Only the school's leaders can change it."))
+    school_access.allowed(actor, school).need(CHANGE)
     before = snapshot(school, SCHOOL_FIELDS)
     for name, value in fields.items():
         if name not in SCHOOL_FIELDS:
@@ -45,8 +45,7 @@ def update_school(school: School, *, actor: User, **fields) -> School:
 
 @transaction.atomic
 def update_network(network: Network, *, actor: User, schools: list[School] | None = None, **fields) -> Network:
-    if not actor.has_perm("orgs.change_network", network):
-        raise PermissionDenied(_("Only the network's supervisor can change it."))
+    network_access.allowed(actor, network).need(CHANGE)
     before = snapshot(network, NETWORK_FIELDS)
     if schools is not None:
         before["schools"] = sorted(network.schools.values_list("pk", flat=True))
@@ -83,8 +82,7 @@ def invite(*, actor: User, school: School, email: str, position: str, message: s
     else ever holds it. An open invitation whose email could not be delivered makes way for the
     new one, like an expired one.
     """
-    if not actor.has_perm("orgs.invite_to_school", school):
-        raise PermissionDenied(_("Only the school's leaders can invite people to it."))
+    school_access.allowed(actor, school).need(INVITE)
     email = email.strip().lower()
     if Membership.objects.filter(user__email__iexact=email, school=school, position=position).exists():
         raise ValidationError(
@@ -135,8 +133,7 @@ def invite(*, actor: User, school: School, email: str, position: str, message: s
 @transaction.atomic
 def resend_invitation(invitation: Invitation, *, actor: User) -> Invitation:
     """Email a pending invitation again with a fresh link; the old link stops working at once."""
-    if not actor.has_perm("orgs.invite_to_school", invitation.school):
-        raise PermissionDenied(_("Only the school's leaders can invite people to it."))
+    school_access.allowed(actor, invitation.school).need(INVITE)
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if locked.status != "pending":
         raise ValidationError(_("Only a pending invitation can be sent again."))
@@ -244,8 +241,9 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
 
 @transaction.atomic
 def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
-    if not actor.has_perm("orgs.invite_to_school", invitation.school):
-        raise PermissionDenied(_("Only the school's leaders can withdraw its invitations."))
+    school_access.allowed(actor, invitation.school).need(
+        INVITE, _("Only the school's leaders can withdraw its invitations.")
+    )
     if invitation.status != "pending":
         raise ValidationError(_("Only a pending invitation can be withdrawn."))
     invitation.revoked_at = timezone.now()

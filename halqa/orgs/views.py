@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +17,7 @@ from halqa.accounts.views import search_text
 from halqa.core import outbox
 
 from . import services
+from .access import CHANGE, INVITE, network_access, school_access
 from .forms import InvitationForm, NetworkForm, SchoolForm
 from .models import Invitation
 from .queries import (
@@ -58,7 +59,7 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         "school": school,
         "members": members[:STAFF_PREVIEW],
         "member_count": members.count(),
-        "can_change": request.user.has_perm("orgs.change_school", school),
+        "can": school_access.allowed(request.user, school),
     }
     return render(request, "orgs/school.html", context)
 
@@ -66,8 +67,7 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
     school = get_object_or_404(schools_visible_to(request.user), pk=pk)
-    if not request.user.has_perm("orgs.change_school", school):
-        raise PermissionDenied(_("Only the school's leaders can change it."))
+    school_access.allowed(request.user, school).need(CHANGE)
     form = SchoolForm(request.POST or None, instance=school)
     if request.method == "POST" and form.is_valid():
         services.update_school(school, actor=request.user, **{f: form.cleaned_data[f] for f in services.SCHOOL_FIELDS})
@@ -85,8 +85,7 @@ def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
     school = get_object_or_404(schools_visible_to(request.user), pk=pk)
-    if not request.user.has_perm("orgs.invite_to_school", school):
-        raise PermissionDenied(_("Only the school's leaders can invite people to it."))
+    school_access.allowed(request.user, school).need(INVITE)
     form = InvitationForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -183,7 +182,7 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "network": network,
         "schools": schools,
-        "can_change": request.user.has_perm("orgs.change_network", network),
+        "can": network_access.allowed(request.user, network),
     }
     return render(request, "orgs/network.html", context)
 
@@ -191,8 +190,7 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
     network = get_object_or_404(networks_visible_to(request.user), pk=pk)
-    if not request.user.has_perm("orgs.change_network", network):
-        raise PermissionDenied(_("Only the network's supervisor can change it."))
+    network_access.allowed(request.user, network).need(CHANGE)
     form = NetworkForm(request.POST or None, instance=network)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

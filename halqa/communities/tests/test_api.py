@@ -550,7 +550,7 @@ def test_others_cannot_change_the_community_whatever_they_send(as_, plc, who):
     for body in ({"name": "Taken over"}, {"name": ""}):
         response = api.patch(url(plc.community), body, format="json")
         assert response.status_code == 403
-        assert response.json() == {"detail": "Only facilitators can change the community."}
+        assert response.json() == {"detail": "Only facilitators can change the community and its charter."}
     assert Community.objects.get(pk=plc.community.pk).name == "Grade 8 Mathematics PLC"
 
 
@@ -654,7 +654,7 @@ def test_only_facilitators_and_leaders_edit_the_charter(as_, plc, who):
         url(plc.community, "charter"), {"mission": "x", "vision": "x", "values": "x", "norms": "x"}, format="json"
     )
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only facilitators can edit the charter."}
+    assert response.json() == {"detail": "Only facilitators can change the community and its charter."}
     assert CharterRevision.objects.filter(community=plc.community).count() == 1
 
 
@@ -708,9 +708,9 @@ def test_members_and_visitors_cannot_add_change_or_remove_goals(as_, plc, who):
     api = as_(who)
     response = api.post(url(plc.community, "goals"), {"title": ""}, format="json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only facilitators can add goals."}
+    assert response.json() == {"detail": "Only facilitators can add, change and remove goals."}
     response = api.patch(url(plc.community, "goals", plc.goal.pk), {"title": "Mine"}, format="json")
-    assert response.json() == {"detail": "Only facilitators can change goals."}
+    assert response.json() == {"detail": "Only facilitators can add, change and remove goals."}
     assert api.delete(url(plc.community, "goals", plc.goal.pk)).status_code == 403
     assert Goal.objects.get(pk=plc.goal.pk).title == "Pass rate to 80%"
     assert Goal.objects.filter(community=plc.community).count() == 2
@@ -911,15 +911,24 @@ def test_a_member_cannot_manage_members(as_, plc, who):
     refusals = [
         (
             api.post(url(plc.community, "members"), {"person": plc.other_teacher.pk}, format="json"),
-            "Only facilitators can invite people.",
+            "Only facilitators can invite, accept and remove members and change their roles.",
         ),
         (
             api.patch(url(plc.community, "members", target.pk), {"role": "facilitator"}, format="json"),
-            "Only facilitators can change roles.",
+            "Only facilitators can invite, accept and remove members and change their roles.",
         ),
-        (api.delete(url(plc.community, "members", target.pk)), "Only facilitators can remove members."),
-        (api.post(url(plc.community, "members", target.pk, "accept")), "Only facilitators can accept members."),
-        (api.post(url(plc.community, "members", target.pk, "decline")), "Only facilitators can answer requests."),
+        (
+            api.delete(url(plc.community, "members", target.pk)),
+            "Only facilitators can invite, accept and remove members and change their roles.",
+        ),
+        (
+            api.post(url(plc.community, "members", target.pk, "accept")),
+            "Only facilitators can invite, accept and remove members and change their roles.",
+        ),
+        (
+            api.post(url(plc.community, "members", target.pk, "decline")),
+            "Only facilitators can invite, accept and remove members and change their roles.",
+        ),
     ]
     for response, message in refusals:
         assert response.status_code == 403
