@@ -24,6 +24,7 @@ registers it (`register`), and the agreement test covers it without being told.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
@@ -215,6 +216,16 @@ def watch_changes() -> None:
         signal.connect(_any_change, dispatch_uid="halqa.core.access.forget")
 
 
+@contextlib.contextmanager
+def scope() -> Iterator[None]:
+    """Cache answers for the length of a block, as for a request (a task or a test may use it)."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 class AccessScopeMiddleware:
     """Answers about access are computed once per request and never outlive it."""
 
@@ -222,8 +233,5 @@ class AccessScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _scope.set({})
-        try:
+        with scope():
             return self.get_response(request)
-        finally:
-            _scope.reset(token)
