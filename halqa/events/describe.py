@@ -8,6 +8,7 @@ here, in the reader's language, time zone and calendar, from the target model's 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -90,6 +91,32 @@ def _label(model, key: str) -> str:
     return capfirst(key.replace("_", " "))
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _moment(text: str) -> dt.datetime | dt.date | None:
+    """The date or time an ISO string recorded by `events.trail` stands for, if it is one."""
+    if not ISO_DATE.match(text):
+        return None
+    try:
+        if len(text) == 10:
+            return parse_date(text)
+        moment = parse_datetime(text)
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def _unchanged(before: dict, after: dict, key: str) -> bool:
+    """Recorded on both sides with the same value (a membership's status when only its role
+    changed), or empty on both."""
+    if key in before and key in after and before[key] == after[key]:
+        return True
+    return before.get(key) in (None, "", []) and after.get(key) in (None, "", [])
+
+
 class _Formatter:
     """Turns recorded values into text for one reader; related rows are named in one query per model."""
 
@@ -127,16 +154,11 @@ class _Formatter:
         if field is not None and field.many_to_one and isinstance(value, int):
             return self.names.get((field.related_model, value), f"#{value}")
         if isinstance(value, str):
-            when = parse_datetime(value) if "T" in value else None
-            day = parse_date(value) if when is None and len(value) == 10 else None
-            if when is not None or isinstance(field, models.DateTimeField):
-                when = when or parse_datetime(value)
-                if when is not None:
-                    if when.tzinfo is None:
-                        when = when.replace(tzinfo=dt.UTC)
-                    return format_date(when, calendar=self.calendar, tz_name=self.tz_name, with_time=True)
-            if day is not None:
-                return format_date(day, calendar=self.calendar)
+            moment = _moment(value)
+            if isinstance(moment, dt.datetime):
+                return format_date(moment, calendar=self.calendar, tz_name=self.tz_name, with_time=True)
+            if isinstance(moment, dt.date):
+                return format_date(moment, calendar=self.calendar)
             return Truncator(" ".join(value.split())).chars(LONG_TEXT)
         if isinstance(value, list):
             parts = [self.value(None, key, item) or "" for item in value]
@@ -152,6 +174,10 @@ class _Formatter:
             return [Change("", self.value(None, "", before), self.value(None, "", after))]
         before, after = before or {}, after or {}
         keys = list(before) + [k for k in after if k not in before]
+        keys = [k for k in keys if not _unchanged(before, after, k)]
+        if model is not None:  # in the form's order (jsonb keeps its own order of keys)
+            order = {field.name: n for n, field in enumerate(model._meta.get_fields())}
+            keys.sort(key=lambda k: order.get(k, len(order)))
         return [
             Change(_label(model, key), self.value(model, key, before.get(key)), self.value(model, key, after.get(key)))
             for key in keys
@@ -167,13 +193,19 @@ def audit_rows(events, viewer) -> list[AuditRow]:
     return [AuditRow(event, event.get_verb_display(), formatter.changes(event)) for event in events]
 
 
-def human_change(event: Event, viewer=None) -> str:
-    """One line of text for the CSV's human column: "Role: Member → Expert; Status: …"."""
-    parts = []
-    for change in _Formatter(viewer, [event]).changes(event):
-        sides = " → ".join(side for side in (change.before, change.after) if side is not None)
-        parts.append(f"{change.label}: {sides}" if change.label else sides)
-    return "; ".join(parts)
+class ChangeWriter:
+    """The changes of one event as one line of text ("Role: Member → Expert; …"), for the CSV's
+    column in words. Rows are named by id there: the export stays one query however long."""
+
+    def __init__(self, viewer):
+        self.formatter = _Formatter(viewer, [])
+
+    def line(self, event: Event) -> str:
+        parts = []
+        for change in self.formatter.changes(event):
+            sides = " → ".join(side for side in (change.before, change.after) if side is not None)
+            parts.append(f"{change.label}: {sides}" if change.label else sides)
+        return "; ".join(parts)
 
 
 # --- A community's recent activity -------------------------------------------------------------

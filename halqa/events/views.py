@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,7 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .describe import ChangeWriter, audit_rows
 from .forms import AuditFilterForm
+from .models import Event
 from .queries import events_visible_to, filtered, may_audit
 
 EVENTS_PER_PAGE = 50
@@ -40,6 +43,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "before",
         "after",
         "ip",
+        "target_type_id",
         "community__id",
         "community__name",
         "school__id",
@@ -52,7 +56,13 @@ def audit(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "events/audit.html",
-        {"form": form, "page": page, "export_query": export.urlencode(), "csv_max_rows": CSV_MAX_ROWS},
+        {
+            "form": form,
+            "page": page,
+            "rows": audit_rows(page.object_list, request.user),
+            "export_query": export.urlencode(),
+            "csv_max_rows": CSV_MAX_ROWS,
+        },
         status=status,
     )
 
@@ -68,6 +78,10 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _json(value) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 @login_required
 def audit_csv(request: HttpRequest) -> HttpResponse:
     form, events = _audit_events(request)
@@ -78,7 +92,16 @@ def audit_csv(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     rows = events.values_list(
-        "at", "actor_label", "verb", "target_label", "community_id", "school_id", "before", "after", "ip"
+        "at",
+        "actor_label",
+        "verb",
+        "target_label",
+        "community_id",
+        "school_id",
+        "before",
+        "after",
+        "ip",
+        "target_type_id",
     )[:CSV_MAX_ROWS]
     writer = csv.writer(_Echo())
     header = [
@@ -91,14 +114,19 @@ def audit_csv(request: HttpRequest) -> HttpResponse:
         _("Before"),
         _("After"),
         _("Client address"),
+        _("What happened"),
+        _("Change"),
     ]
+    words = ChangeWriter(request.user)
 
     def lines():
         yield writer.writerow(header)
-        for at, actor, verb, target, community, school, before, after, ip in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [_cell(v) for v in (at.isoformat(), actor, verb, target, community, school, before, after, ip)]
-            )
+        for at, actor, verb, target, community, school, before, after, ip, target_type in rows.iterator(
+            chunk_size=2000
+        ):
+            event = Event(verb=verb, target_type_id=target_type, before=before, after=after)
+            raw = (at.isoformat(), actor, verb, target, community, school, _json(before), _json(after), ip)
+            yield writer.writerow([_cell(v) for v in (*raw, event.get_verb_display(), words.line(event))])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"halqa-events-{timezone.now():%Y%m%d-%H%M}.csv"
