@@ -7,10 +7,12 @@ import datetime as dt
 
 from django.utils import timezone
 
+from halqa.core import outbox
 from halqa.discussions import services as discussions
 
 from . import services
-from .models import Activity, CharterRevision, Community, Decision, DecisionStatus, Goal, Membership, Status
+from .models import CharterRevision, Community, Decision, DecisionStatus, Role
+from .tasks import COMMUNITY_INVITATION_EMAIL
 
 D = dt.timedelta
 
@@ -31,6 +33,7 @@ COMMUNITIES = [
             ("expert@halqa.test", "expert", "Lesson study coaching"),
             ("parent.farabi@halqa.test", "guest", ""),
         ],
+        "guests_invited_by": "principal.farabi@halqa.test",
         "charter": {
             "mission": "نتعلم معاً لنحسّن تعلم طلابنا في الرياضيات، بالاعتماد على بيانات تقويم مشتركة.",
             "vision": "كل طالب في الصف العاشر يتقن أساسيات الجبر ويثق بقدرته على حل المسائل.",
@@ -209,8 +212,17 @@ COMMUNITIES = [
 ]
 
 
+def _progress_keeper(spec: dict, people: dict, facilitator):
+    """The first plain member reports progress (members may), else the facilitator."""
+    for email, role, _activity in spec["members"]:
+        if role == Role.MEMBER:
+            return people[email]
+    return facilitator
+
+
 def load(people: dict, schools: dict, network) -> int:
-    """Create what is missing; return how many communities were created."""
+    """Create what is missing, through the services, so the event trail tells the demo's history
+    (recent activity on community pages, rows on /audit/); return how many communities were created."""
     today = timezone.localdate()
     created = 0
     for spec in COMMUNITIES:
@@ -227,29 +239,23 @@ def load(people: dict, schools: dict, network) -> int:
             **{k: spec[k] for k in ("name", "topic", "format", "visibility", "cadence", "cadence_note")},
         )
         created += 1
-        now = timezone.now()
         for email, role, activity in spec["members"]:
-            Membership.objects.create(
-                community=community,
-                user=people[email],
-                role=role,
-                status=Status.ACTIVE,
-                activity=activity,
-                invited_by=facilitator,
-                joined_at=now,
-            )
+            person = people[email]
+            # Parents and students are invited by a leader of the school, who may see them.
+            inviter = people[spec["guests_invited_by"]] if role == Role.GUEST else facilitator
+            invitation = services.invite_member(community, actor=inviter, person=person, role=role)
+            services.answer_invitation(invitation, actor=person, accept=True, activity=activity)
+            outbox.cancel_unfinished(COMMUNITY_INVITATION_EMAIL, invitation.pk)  # answered at once: no email
         for title, target, measure, days, progress in spec["goals"]:
-            Goal.objects.create(
-                community=community,
-                title=title,
-                target=target,
-                measure=measure,
-                due_date=today + D(days=days),
-                progress=progress,
+            goal = services.add_goal(
+                community, actor=facilitator, title=title, target=target, measure=measure, due_date=today + D(days=days)
             )
+            if progress:
+                services.record_progress(goal, actor=_progress_keeper(spec, people, facilitator), progress=progress)
         for title, fmt, days, status in spec["program"]:
-            Activity.objects.create(
-                community=community,
+            services.add_activity(
+                community,
+                actor=facilitator,
                 title=title,
                 format=fmt,
                 starts_on=today + D(days=days),
