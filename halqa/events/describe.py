@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -223,6 +224,13 @@ def actor_name(event: Event) -> str:
     return event.actor_label or _("Someone")
 
 
+def _say(sentence: str, values: dict) -> str:
+    """`sentence % values` with each value escaped and isolated (<bdi>), so an Arabic name in an
+    English sentence, or the reverse, does not reorder the words around it."""
+    template = re.sub(r"%\((\w+)\)s", r"{\1}", sentence.replace("{", "{{").replace("}", "}}")).replace("%%", "%")
+    return format_html(template, **{key: format_html("<bdi>{}</bdi>", value) for key, value in values.items()})
+
+
 def activity_sentence(event: Event) -> tuple[str, str]:
     """(who, sentence) for one event of a community's recent activity, in the active language."""
     who = actor_name(event)
@@ -231,71 +239,86 @@ def activity_sentence(event: Event) -> tuple[str, str]:
     thing = event.target_label
     verb = event.verb
     if verb == Verb.COMMUNITY_CREATED:
-        return who, _("%(who)s created the community") % {"who": who}
+        return who, _say(_("%(who)s created the community"), {"who": who})
     if verb == Verb.COMMUNITY_UPDATED:
-        return who, _("%(who)s changed the community's details") % {"who": who}
+        return who, _say(_("%(who)s changed the community's details"), {"who": who})
     if verb == Verb.CHARTER_EDITED:
-        return who, _("%(who)s edited the charter") % {"who": who}
+        return who, _say(_("%(who)s edited the charter"), {"who": who})
     if verb == Verb.GOAL_ADDED:
-        return who, _("%(who)s added the goal “%(goal)s”") % {"who": who, "goal": thing}
+        return who, _say(_("%(who)s added the goal “%(goal)s”"), {"who": who, "goal": thing})
     if verb == Verb.GOAL_UPDATED:
-        return who, _("%(who)s changed the goal “%(goal)s”") % {"who": who, "goal": thing}
+        return who, _say(_("%(who)s changed the goal “%(goal)s”"), {"who": who, "goal": thing})
     if verb == Verb.GOAL_DELETED:
-        return who, _("%(who)s removed the goal “%(goal)s”") % {"who": who, "goal": thing}
+        return who, _say(_("%(who)s removed the goal “%(goal)s”"), {"who": who, "goal": thing})
     if verb == Verb.PROGRESS_RECORDED:
-        return who, _("%(who)s set the progress of “%(goal)s” to %(progress)s%%") % {
-            "who": who,
-            "goal": thing,
-            "progress": after.get("progress", "?"),
-        }
+        return who, _say(
+            _("%(who)s set the progress of “%(goal)s” to %(progress)s%%"),
+            {
+                "who": who,
+                "goal": thing,
+                "progress": after.get("progress", "?"),
+            },
+        )
     if verb in (Verb.INVITATION_ACCEPTED, Verb.REQUEST_ACCEPTED):
-        return member, _("%(who)s joined as %(role)s") % {"who": member, "role": _role(after.get("role"))}
+        return member, _say(_("%(who)s joined as %(role)s"), {"who": member, "role": _role(after.get("role"))})
     if verb == Verb.ROLE_CHANGED:
-        return who, _("%(who)s changed the role of %(member)s to %(role)s") % {
-            "who": who,
-            "member": member,
-            "role": _role(after.get("role")),
-        }
+        return who, _say(
+            _("%(who)s changed the role of %(member)s to %(role)s"),
+            {
+                "who": who,
+                "member": member,
+                "role": _role(after.get("role")),
+            },
+        )
     if verb == Verb.MEMBER_ACTIVITY_SET:
         if after.get("role"):
-            return member, _("%(who)s now takes part as %(role)s") % {"who": member, "role": _role(after["role"])}
+            return member, _say(_("%(who)s now takes part as %(role)s"), {"who": member, "role": _role(after["role"])})
         if after.get("activity"):
-            return member, _("%(who)s takes on “%(activity)s”") % {
-                "who": member,
-                "activity": Truncator(after["activity"]).chars(LONG_TEXT),
-            }
-        return member, _("%(who)s changed what they take on") % {"who": member}
+            return member, _say(
+                _("%(who)s takes on “%(activity)s”"),
+                {
+                    "who": member,
+                    "activity": Truncator(after["activity"]).chars(LONG_TEXT),
+                },
+            )
+        return member, _say(_("%(who)s changed what they take on"), {"who": member})
     if verb == Verb.MEMBER_LEFT:
-        return member, _("%(who)s left the community") % {"who": member}
+        return member, _say(_("%(who)s left the community"), {"who": member})
     if verb == Verb.MEMBER_REMOVED:
-        return who, _("%(who)s removed %(member)s from the community") % {"who": who, "member": member}
+        return who, _say(_("%(who)s removed %(member)s from the community"), {"who": who, "member": member})
     if verb == Verb.MEMBER_INVITED:
-        return who, _("%(who)s invited %(member)s as %(role)s") % {
-            "who": who,
-            "member": member,
-            "role": _role(after.get("role")),
-        }
+        return who, _say(
+            _("%(who)s invited %(member)s as %(role)s"),
+            {
+                "who": who,
+                "member": member,
+                "role": _role(after.get("role")),
+            },
+        )
     if verb == Verb.JOIN_REQUESTED:
-        return member, _("%(who)s asked to join") % {"who": member}
+        return member, _say(_("%(who)s asked to join"), {"who": member})
     if verb == Verb.INVITATION_DECLINED:
-        return member, _("%(who)s declined the invitation") % {"who": member}
+        return member, _say(_("%(who)s declined the invitation"), {"who": member})
     if verb == Verb.REQUEST_DECLINED:
-        return who, _("%(who)s declined the request of %(member)s") % {"who": who, "member": member}
+        return who, _say(_("%(who)s declined the request of %(member)s"), {"who": who, "member": member})
     if verb == Verb.ACTIVITY_ADDED:
-        return who, _("%(who)s added “%(title)s” to the work program") % {"who": who, "title": thing}
+        return who, _say(_("%(who)s added “%(title)s” to the work program"), {"who": who, "title": thing})
     if verb == Verb.ACTIVITY_UPDATED:
-        return who, _("%(who)s changed “%(title)s” in the work program") % {"who": who, "title": thing}
+        return who, _say(_("%(who)s changed “%(title)s” in the work program"), {"who": who, "title": thing})
     if verb == Verb.ACTIVITY_DELETED:
-        return who, _("%(who)s removed “%(title)s” from the work program") % {"who": who, "title": thing}
+        return who, _say(_("%(who)s removed “%(title)s” from the work program"), {"who": who, "title": thing})
     if verb == Verb.DECISION_DRAFTED:
-        return who, _("%(who)s drafted a decision") % {"who": who}
+        return who, _say(_("%(who)s drafted a decision"), {"who": who})
     if verb == Verb.DECISION_UPDATED:
-        return who, _("%(who)s edited the draft decision") % {"who": who}
+        return who, _say(_("%(who)s edited the draft decision"), {"who": who})
     if verb == Verb.DECISION_DELETED:
-        return who, _("%(who)s deleted a draft decision") % {"who": who}
+        return who, _say(_("%(who)s deleted a draft decision"), {"who": who})
     if verb == Verb.DECISION_SIGNED:
-        return who, _("%(who)s signed decision %(code)s") % {
-            "who": who,
-            "code": after.get("verification_code") or thing,
-        }
-    return who, f"{who}: {event.get_verb_display()}"
+        return who, _say(
+            _("%(who)s signed decision %(code)s"),
+            {
+                "who": who,
+                "code": after.get("verification_code") or thing,
+            },
+        )
+    return who, format_html("<bdi>{}</bdi>: {}", who, event.get_verb_display())

@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import strip_tags
 
 from halqa.accounts.tests.factories import MembershipFactory, UserFactory
 from halqa.communities import services
@@ -32,7 +35,7 @@ def allowed(user, community):
 
 def feed(community, viewer) -> list[str]:
     with translation.override("en"):
-        return [item["text"] for item in community_activity(community, viewer, allowed(viewer, community))]
+        return [strip_tags(item["text"]) for item in community_activity(community, viewer, allowed(viewer, community))]
 
 
 def join(community, *, inviter, person, role=Role.MEMBER):
@@ -93,10 +96,16 @@ def test_the_community_page_shows_the_activity_to_each_as_they_may_see_it(circle
     url = reverse("communities:detail", args=[circle.community.pk])
     client.force_login(circle.visitor)
     page = client.get(url).content.decode()
-    assert "Colleague Cyrus set the progress of “Fluency” to 40%" in page
+    assert "<bdi>Colleague Cyrus</bdi> set the progress of “<bdi>Fluency</bdi>” to <bdi>40</bdi>%" in page
     assert "Parent Parisa" not in page
     client.force_login(circle.teacher)
-    assert "Parent Parisa joined as Guest" in client.get(url).content.decode()
+    assert "<bdi>Parent Parisa</bdi> joined as <bdi>Guest</bdi>" in client.get(url).content.decode()
+
+
+def test_names_and_titles_are_escaped_and_isolated(circle):
+    services.add_goal(circle.community, actor=circle.teacher, **{**GOAL, "title": "<script>x</script>"})
+    text = community_activity(circle.community, circle.teacher, allowed(circle.teacher, circle.community))[0]["text"]
+    assert text == "<bdi>Teacher Tala</bdi> added the goal “<bdi>&lt;script&gt;x&lt;/script&gt;</bdi>”"
 
 
 def test_nothing_for_those_who_may_not_see_the_members(circle):
@@ -146,8 +155,9 @@ def test_what_a_hidden_member_did_does_not_name_them(circle):
 
 
 def test_the_activity_is_one_query_however_long_the_history(circle, django_assert_max_num_queries):
+    """One query for the events (the reader's standing, shared by the whole request, at most one more)."""
     can = allowed(circle.visitor, circle.community)
-    with django_assert_max_num_queries(1):
+    with CaptureQueriesContext(connection) as short_history:
         community_activity(circle.community, circle.visitor, can)
     for value in range(1, 60):
         services.record_progress(circle.goal, actor=circle.colleague, progress=value)
@@ -155,7 +165,8 @@ def test_the_activity_is_one_query_however_long_the_history(circle, django_asser
         person = UserFactory(display_name=f"Teacher {n}", roles=["teacher"])
         MembershipFactory(user=person, school=circle.school, position="teacher")
         join(circle.community, inviter=circle.teacher, person=person)
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2), CaptureQueriesContext(connection) as long_history:
         items = community_activity(circle.community, circle.visitor, can, limit=8)
+    assert len(long_history) <= len(short_history)
     assert len(items) == 8
-    assert items[0]["text"] == "Teacher 9 joined as Member"
+    assert strip_tags(items[0]["text"]) == "Teacher 9 joined as Member"
