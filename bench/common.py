@@ -82,6 +82,7 @@ def django_env(url: str, secret_key: str, *, settings: str = "halqa.settings") -
         CONN_MAX_AGE="60",
         EMAIL_URL="memory://",
         PYTHONPATH=str(ROOT),
+        PYTHONWARNINGS="ignore:No directory at",  # WhiteNoise: no collectstatic outside production
     )
     return env
 

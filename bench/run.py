@@ -315,6 +315,20 @@ def render(database: str, results: dict[int, dict[str, Any]], host: dict[str, st
         checked += sum(m is not None for m in marks)
         missed += sum(m is False for m in marks)
     lines += ["", f"**{missed} of {checked} targets missed.**" if missed else f"All {checked} targets met."]
+    lines += [
+        "",
+        f"One request at {high}×, outside the load, in one process (the test client; the fastest of three): "
+        "where its time goes.",
+        "",
+        "| Page | Total ms | SQL ms | Queries | Slowest query |",
+        "|---|--:|--:|--:|---|",
+    ]
+    for page in PAGES:
+        measured = results[high]["info"]["queries"][page.key]
+        lines.append(
+            f"| {page.label} | {measured['ms']:.0f} | {measured['sql_ms']:.0f} | {measured['queries']} "
+            f"| {measured['slowest_ms']:.0f} ms on `{measured['slowest_table']}` |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -335,7 +349,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "2")))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8611")))
-    parser.add_argument("--reseed", action="store_true", help="drop and seed the benchmark databases again")
+    parser.add_argument(
+        "--reseed",
+        action="store_true",
+        default=os.environ.get("BENCH_RESEED") == "1",
+        help="drop and seed the benchmark databases again",
+    )
     parser.add_argument("--no-readme", action="store_true", help="print the table, leave bench/README.md alone")
     args = parser.parse_args(argv)
     factors = [int(part) for part in args.scales.split(",") if part.strip()]
