@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from halqa.orgs.models import LEADING_POSITIONS, Membership
+from halqa.orgs.access import standing
+from halqa.orgs.models import Membership
 
 from .choices import PRIVATE_ROLES, PROFESSIONAL_ROLES
 from .models import ApiToken, RoleRow, User
@@ -22,13 +23,10 @@ def people_visible_to(viewer) -> QuerySet[User]:
     people = User.objects.filter(is_active=True)
     if viewer.is_superuser:
         return people
+    me = standing(viewer)
     professional = Q(roles__code__in=PROFESSIONAL_ROLES)
-    led_schools = Membership.objects.filter(user=viewer, position__in=LEADING_POSITIONS).values("school_id")
-    in_led_school = Membership.objects.filter(user=OuterRef("pk"), school_id__in=led_schools)
-    in_administered_authority = Membership.objects.filter(user=OuterRef("pk"), school__authority__admins=viewer)
-    visible_ids = User.objects.filter(
-        professional | Q(pk=viewer.pk) | Exists(in_led_school) | Exists(in_administered_authority)
-    ).values("pk")
+    in_a_school_i_lead = Membership.objects.filter(me.led_schools_q("school__"), user=OuterRef("pk"))
+    visible_ids = User.objects.filter(professional | Q(pk=viewer.pk) | Exists(in_a_school_i_lead)).values("pk")
     return people.filter(pk__in=visible_ids)
 
 
@@ -38,13 +36,8 @@ def memberships_visible_to(viewer) -> QuerySet[Membership]:
     memberships = Membership.objects.select_related("school")
     if viewer.is_superuser:
         return memberships
-    led_schools = Membership.objects.filter(user=viewer, position__in=LEADING_POSITIONS).values("school_id")
-    administered = viewer.administered_authorities.values("pk")
     return memberships.filter(
-        ~Q(position__in=PRIVATE_ROLES)
-        | Q(user=viewer)
-        | Q(school_id__in=led_schools)
-        | Q(school__authority_id__in=administered)
+        ~Q(position__in=PRIVATE_ROLES) | Q(user=viewer) | standing(viewer).led_schools_q("school__")
     )
 
 

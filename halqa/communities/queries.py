@@ -188,6 +188,13 @@ class Overview:
     def members(self) -> QuerySet[Membership]:
         return community_members(self.user, self.community, self.can)
 
+    PREVIEW = 24
+
+    @cached_property
+    def member_preview(self) -> list[Membership]:
+        """The first members, for the page's side column: names and roles, no person cards."""
+        return list(self.members.prefetch_related(None)[: self.PREVIEW]) if self.can.view_members else []
+
     @cached_property
     def member_count(self) -> int:
         return self.members.count() if self.can.view_members else 0

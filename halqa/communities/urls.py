@@ -16,9 +16,18 @@ urlpatterns = [
     path("<int:pk>/goals/<int:goal_pk>/progress/", views.goal_progress, name="goal_progress"),
     path("<int:pk>/members/", views.members, name="members"),
     path("<int:pk>/members/<int:membership_pk>/role/", views.member_role, name="member_role"),
-    path("<int:pk>/members/<int:membership_pk>/remove/", views.member_remove, name="member_remove"),
-    path("<int:pk>/members/<int:membership_pk>/accept/", views.member_accept, name="member_accept"),
-    path("<int:pk>/members/<int:membership_pk>/decline/", views.member_decline, name="member_decline"),
+    path(
+        "<int:pk>/members/<int:membership_pk>/remove/", views.member_action, {"action": "remove"}, name="member_remove"
+    ),
+    path(
+        "<int:pk>/members/<int:membership_pk>/accept/", views.member_action, {"action": "accept"}, name="member_accept"
+    ),
+    path(
+        "<int:pk>/members/<int:membership_pk>/decline/",
+        views.member_action,
+        {"action": "decline"},
+        name="member_decline",
+    ),
     path("<int:pk>/join/", views.join, name="join"),
     path("<int:pk>/leave/", views.leave, name="leave"),
     path("<int:pk>/answer/", views.answer, name="answer"),

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from halqa.accounts.queries import people_visible_to
@@ -309,43 +310,21 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
     )
 
 
-@login_required
-@require_POST
-def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    page = Page(request, pk)
-    membership = _membership(request, page, membership_pk)
-    return _act(
-        request,
-        page,
-        lambda: services.remove_member(membership, actor=request.user),
-        _("%(name)s was removed from the community.") % {"name": membership.user},
-    )
+# What the buttons of a member's line do: the service, and what the facilitator is told after.
+MEMBER_ACTIONS = {
+    "remove": (services.remove_member, gettext_lazy("%(name)s was removed from the community.")),
+    "accept": (services.accept_request, gettext_lazy("%(name)s joined the community.")),
+    "decline": (services.decline_request, gettext_lazy("The request of %(name)s was declined.")),
+}
 
 
 @login_required
 @require_POST
-def member_accept(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+def member_action(request: HttpRequest, pk: int, membership_pk: int, action: str) -> HttpResponse:
     page = Page(request, pk)
     membership = _membership(request, page, membership_pk)
-    return _act(
-        request,
-        page,
-        lambda: services.accept_request(membership, actor=request.user),
-        _("%(name)s joined the community.") % {"name": membership.user},
-    )
-
-
-@login_required
-@require_POST
-def member_decline(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    page = Page(request, pk)
-    membership = _membership(request, page, membership_pk)
-    return _act(
-        request,
-        page,
-        lambda: services.decline_request(membership, actor=request.user),
-        _("The request of %(name)s was declined.") % {"name": membership.user},
-    )
+    service, success = MEMBER_ACTIONS[action]
+    return _act(request, page, lambda: service(membership, actor=request.user), success % {"name": membership.user})
 
 
 @login_required

@@ -71,3 +71,18 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot_start.isoformat()}"
+
+
+class RateWindow(models.Model):
+    """How many requests one caller made in one window of one API limit (halqa.api.throttling).
+
+    One row per caller and window, counted up by a single INSERT … ON CONFLICT … RETURNING: one query
+    per request and limit, where the database cache needed about ten. The scheduler deletes rows
+    whose window has passed."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.hits}"

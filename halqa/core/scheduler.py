@@ -54,10 +54,19 @@ def prune_outbox() -> int:
     return deleted
 
 
+def prune_rate_windows() -> int:
+    """Delete the API limits' counters whose window has passed."""
+    from .models import RateWindow
+
+    deleted, _by_model = RateWindow.objects.filter(expires__lt=timezone.now()).delete()
+    return deleted
+
+
 JOBS = (
     Job("outbox-sweep", dt.timedelta(minutes=1), sweep_outbox),
     Job("prune-task-results", dt.timedelta(hours=1), prune_task_results),
     Job("prune-outbox", dt.timedelta(hours=1), prune_outbox),
+    Job("prune-rate-windows", dt.timedelta(minutes=10), prune_rate_windows),
 )
 
 

@@ -303,3 +303,40 @@ def test_the_database_cache_keeps_every_live_counter(settings):
     culling (alphabetical, so allauth's sign-in counters first) would reset the sign-in limits."""
     if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
         assert settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] >= 100_000
+
+
+def test_a_limit_costs_one_query_per_request_with_the_database_cache(settings, world):
+    """The database cache needed about ten queries per request to count one caller (cull count,
+    savepoints, select, insert or update); the counter table needs one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from halqa.core.models import RateWindow
+
+    if not settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        pytest.skip("the counter table is used with the database cache")
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "user_read": "3/min"}
+    api = token_client(world.teacher)
+    assert api.get(ME).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(ME).status_code == 200
+    counting = [q["sql"] for q in queries.captured_queries if RateWindow._meta.db_table in q["sql"]]
+    assert len(counting) == 1 and "ON CONFLICT" in counting[0]
+    assert api.get(ME).status_code == 200
+    refused = api.get(ME)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) <= 60
+    assert RateWindow.objects.get().hits == 4
+
+
+def test_the_scheduler_deletes_counters_of_past_windows():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from halqa.core.models import RateWindow
+    from halqa.core.scheduler import prune_rate_windows
+
+    RateWindow.objects.create(name="past", hits=3, expires=timezone.now() - dt.timedelta(seconds=1))
+    RateWindow.objects.create(name="live", hits=3, expires=timezone.now() + dt.timedelta(seconds=60))
+    assert prune_rate_windows() == 1
+    assert list(RateWindow.objects.values_list("name", flat=True)) == ["live"]

@@ -33,7 +33,8 @@ from halqa.communities.models import (
     Visibility,
     new_verification_code,
 )
-from halqa.orgs.tests.seeding import FACTOR, count_queries, seed_tenfold
+from halqa.core.testing.queries import CEILING, assert_query_bound
+from halqa.orgs.tests.seeding import FACTOR, seed_tenfold
 
 MEMBER_ROLES = (Role.MEMBER, Role.MEMBER, Role.EXPERT, Role.OBSERVER, Role.FACILITATOR, Role.GUEST)
 
@@ -166,22 +167,16 @@ def assert_community_queries_do_not_grow(
     *,
     check: Callable[[object], None] | None = None,
     check_after: Callable[[object], None] | None = None,
+    ceiling: int = CEILING,
 ) -> tuple[int, int]:
     """Run `request`, seed ten times the data around `communities`, run it again: no more queries.
 
     As `halqa.orgs.tests.seeding.assert_queries_do_not_grow`, with the communities grown as well.
     """
-    first = request()
-    if check:
-        check(first)
-    before, response = count_queries(request)
-    if check:
-        check(response)
-    seed_communities_tenfold(world, communities)
-    after, response = count_queries(request)
-    if check:
-        check(response)
-    if check_after:
-        check_after(response)
-    assert after <= before, f"{after} queries after seeding tenfold data, {before} before"
-    return before, after
+    return assert_query_bound(
+        request,
+        grow=lambda: seed_communities_tenfold(world, communities),
+        ceiling=ceiling,
+        check=check,
+        check_after=check_after,
+    )

@@ -646,7 +646,7 @@ def test_printable_decision_page(world, plc, client):
 
 def test_community_page_and_list_do_not_grow_with_data(world, plc, client):
     from halqa.accounts.tests.factories import UserFactory
-    from halqa.orgs.tests.seeding import count_queries
+    from halqa.core.testing.queries import count_queries
 
     client.force_login(world.teacher)
     for path in (

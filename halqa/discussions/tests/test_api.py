@@ -77,7 +77,7 @@ def test_posts_are_listed_oldest_first_with_everything(world, as_, thread):
 
 
 def test_the_list_costs_the_same_queries_with_ten_times_the_posts(world, as_, thread, django_assert_max_num_queries):
-    from halqa.orgs.tests.seeding import count_queries
+    from halqa.core.testing.queries import count_queries
 
     from .test_pages import seed
 

@@ -12,9 +12,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from halqa.core.testing.queries import count_queries
 from halqa.discussions import services
 from halqa.discussions.models import Attachment, Mention, Post
-from halqa.orgs.tests.seeding import count_queries
 
 from .conftest import PNG, upload, write
 

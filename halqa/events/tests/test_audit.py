@@ -15,9 +15,10 @@ from halqa.accounts.tests.factories import UserFactory
 from halqa.communities import services
 from halqa.communities.models import Role
 from halqa.communities.tests.factories import CommunityFactory
+from halqa.core.testing.queries import count_queries
 from halqa.events import record
 from halqa.events.models import Event, Verb
-from halqa.orgs.tests.seeding import assert_queries_do_not_grow, count_queries
+from halqa.orgs.tests.seeding import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
 

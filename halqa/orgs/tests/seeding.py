@@ -13,12 +13,11 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from halqa.accounts.choices import Grade, Role, Subject
 from halqa.accounts.models import ExpertiseTag, GradeRow, RoleRow, SubjectRow, User
+from halqa.core.testing.queries import CEILING, assert_query_bound, count_queries  # noqa: F401
 from halqa.orgs.models import Invitation, Membership, Network, Position, School, hash_token
 
 FACTOR = 10
@@ -162,19 +161,13 @@ def seed_tenfold(world, factor: int = FACTOR, *, invitations: bool = True) -> Si
     )
 
 
-def count_queries(action: Callable[[], object]) -> tuple[int, object]:
-    """How many queries `action()` runs, and what it returned."""
-    with CaptureQueriesContext(connection) as captured:
-        result = action()
-    return len(captured), result
-
-
 def assert_queries_do_not_grow(
     world,
     request: Callable[[], object],
     *,
     check: Callable[[object], None] | None = None,
     check_after: Callable[[object], None] | None = None,
+    ceiling: int = CEILING,
 ) -> tuple[int, int]:
     """Run `request` on the world, seed ten times the data, run it again: no more queries the second time.
 
@@ -182,17 +175,6 @@ def assert_queries_do_not_grow(
     `check` looks at each response (for example its status), `check_after` at the second one
     (for example that the page really lists more). Returns both counts for the curious.
     """
-    first = request()
-    if check:
-        check(first)
-    before, response = count_queries(request)
-    if check:
-        check(response)
-    seed_tenfold(world)
-    after, response = count_queries(request)
-    if check:
-        check(response)
-    if check_after:
-        check_after(response)
-    assert after <= before, f"{after} queries after seeding tenfold data, {before} before"
-    return before, after
+    return assert_query_bound(
+        request, grow=lambda: seed_tenfold(world), ceiling=ceiling, check=check, check_after=check_after
+    )
