@@ -36,7 +36,6 @@ PUBLIC_ROUTES = {
     "invitations/<str:token>/": "the emailed invitation link; the token is the permission",
     "api/v1/schema/": "the API's public description",
     "api/v1/docs/": "the API's public description",
-    "api/v1/redoc/": "the API's public description",
     "verify/": "anyone holding a decision's code may check it, by design",
     "verify/<str:code>/": "anyone holding a decision's code may check it, by design",
     "api/v1/verify/<str:code>/": "anyone holding a decision's code may check it, by design",
