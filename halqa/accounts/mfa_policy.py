@@ -21,11 +21,9 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
-from .models import User
 
 STAFF = "staff"
 DEFAULT_ROLES = (STAFF, Role.DISTRICT_ADMIN.value, Role.PRINCIPAL.value, Role.SUPERVISOR.value)
@@ -55,29 +53,6 @@ def required_roles() -> frozenset[str]:
     return words
 
 
-def _requirement(words: frozenset[str]) -> Q:
-    """The people the configured words cover, as one condition on User (one query)."""
-    from halqa.orgs.models import LEADING_POSITIONS
-
-    condition = Q(pk__in=[])
-    if STAFF in words:
-        condition |= Q(is_staff=True) | Q(is_superuser=True)
-    roles = words - {STAFF}
-    if roles:
-        condition |= Q(pk__in=User.roles.through.objects.filter(rolerow_id__in=roles).values("user_id"))
-    if Role.DISTRICT_ADMIN in roles:
-        condition |= Q(pk__in=User.administered_authorities.through.objects.values("user_id"))
-    if Role.PRINCIPAL in roles:
-        from halqa.orgs.models import Membership
-
-        condition |= Q(pk__in=Membership.objects.filter(position__in=LEADING_POSITIONS).values("user_id"))
-    if Role.SUPERVISOR in roles:
-        from halqa.orgs.models import Network
-
-        condition |= Q(pk__in=Network.objects.filter(supervisor__isnull=False).values("supervisor_id"))
-    return condition
-
-
 def must_use_two_factor(user) -> bool:
     """Whether the deployment requires this person to have a second factor."""
     if not is_enforced() or user is None or not user.is_authenticated:
@@ -85,7 +60,15 @@ def must_use_two_factor(user) -> bool:
     words = required_roles()
     if STAFF in words and (user.is_staff or user.is_superuser):
         return True
-    return User.objects.filter(_requirement(words), pk=user.pk).exists()
+    from halqa.orgs.access import standing
+
+    me = standing(user)  # computed once per request, shared with the page's own access checks
+    return bool(
+        me.role_codes & words
+        or (Role.DISTRICT_ADMIN in words and me.admin_of)
+        or (Role.PRINCIPAL in words and me.led_schools)
+        or (Role.SUPERVISOR in words and me.supervises)
+    )
 
 
 def has_totp(user) -> bool:
