@@ -17,6 +17,10 @@ it costs one query, once per request.
 |-------------------------|------------------------------------------------------------|
 | view                    | any signed-in person                                       |
 | change                  | the network's supervisor, its authority's admins           |
+
+| action (invitations)    | who may                                                    |
+|-------------------------|------------------------------------------------------------|
+| view, manage            | the leaders of its school (anyone else: 404)               |
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from halqa.accounts.models import User
 from halqa.core import access
 
-from .models import LEADING_POSITIONS, Authority, Membership, Network, Position, School
+from .models import LEADING_POSITIONS, Authority, Invitation, Membership, Network, Position, School
 
 # Positions of a school's staff: they may start a community in it. Parents and students may not.
 STAFF_POSITIONS = frozenset(p for p in Position.values if p not in (Position.PARENT, Position.STUDENT))
@@ -170,6 +174,7 @@ VIEW = "view"
 CHANGE = "change"
 INVITE = "invite"
 VIEW_PRIVATE_MEMBERS = "view_private_members"
+MANAGE = "manage"  # withdraw, send again
 
 
 class SchoolAccess(access.Policy):
@@ -217,5 +222,28 @@ class NetworkAccess(access.Policy):
         return Network.objects.filter(standing(person).led_networks_q())
 
 
+class InvitationAccess(access.Policy):
+    """An invitation is known only to those who lead its school: anyone else, whatever the action,
+    is answered as if it did not exist (404), so nobody learns which invitations a school sent."""
+
+    model = Invitation
+    actions = frozenset({VIEW, MANAGE})
+    read_action = VIEW
+    refusals = {MANAGE: _("Only the school's leaders can invite people to it.")}
+
+    def grants(self, person, invitation: Invitation) -> frozenset[str]:
+        if person.is_authenticated and person.is_active and standing(person).leads_school(invitation.school):
+            return self.actions
+        return frozenset()
+
+    def where(self, person, action: str) -> QuerySet[Invitation]:
+        if not person.is_active:
+            return Invitation.objects.none()
+        if person.is_superuser:
+            return Invitation.objects.all()
+        return Invitation.objects.filter(standing(person).led_schools_q("school__"))
+
+
 school_access = access.register(SchoolAccess())
 network_access = access.register(NetworkAccess())
+invitation_access = access.register(InvitationAccess())

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from halqa.accounts.choices import PRIVATE_ROLES
 from halqa.accounts.queries import memberships_visible_to, people_visible_to
 
-from .access import INVITE, school_access
+from .access import INVITE, invitation_access, school_access
 from .models import Invitation, Membership, Network, School
 
 STAFF_PREVIEW = 12
@@ -33,7 +33,7 @@ def invitations_managed_by(user) -> QuerySet[Invitation]:
     """Invitations the person may see and act on: those of the schools they lead. Every invitation
     id (page and API, whatever the action) is looked up here, so any other id answers 404 and
     nobody learns which invitations exist in a school they do not lead."""
-    return Invitation.objects.select_related("school").filter(school__in=schools_led_by(user).values("pk"))
+    return invitation_access.visible(user).select_related("school")
 
 
 def networks_visible_to(user) -> QuerySet[Network]:

@@ -52,7 +52,7 @@ def assert_lists_and_actions_agree(people) -> int:
 
 def test_every_policy_is_registered():
     names = {type(policy).__name__ for policy in access.policies()}
-    assert {"CommunityAccess", "SchoolAccess", "NetworkAccess"} <= names
+    assert {"CommunityAccess", "SchoolAccess", "NetworkAccess", "InvitationAccess"} <= names
 
 
 def test_lists_and_actions_agree_for_the_demo_cast():
