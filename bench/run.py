@@ -256,7 +256,9 @@ def render(database: str, results: dict[int, dict[str, Any]], host: dict[str, st
         f"{host['system']}, Python {host['python']}, {version}; load average at the start {host['load']}. "
         f"wrk: {CONNECTIONS} connections, {rounds} per page and as many of the ceiling, alternating; "
         f"gunicorn {WORKERS} workers × {THREADS} threads. {high}×: {counts['schools']:,} schools, "
-        f"{counts['people']:,} people, {counts['communities']:,} communities, {counts['posts']:,} posts.",
+        f"{counts['people']:,} people, {counts['communities']:,} communities, {counts['posts']:,} posts. "
+        f"Benchmark user #{results[high]['info']['user_id']}; community and API detail: "
+        f"`{results[high]['info']['urls']['community']}`.",
         "",
     ]
     header = ["Page", "Queries"]
@@ -356,16 +358,29 @@ def main(argv: list[str] | None = None) -> int:
         help="drop and seed the benchmark databases again",
     )
     parser.add_argument("--no-readme", action="store_true", help="print the table, leave bench/README.md alone")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="no load: the table again from the last run's var/bench/results-*.json",
+    )
     args = parser.parse_args(argv)
-    factors = [int(part) for part in args.scales.split(",") if part.strip()]
-    wrk_binary = ensure_wrk()
     database = vendor(database_url(os.environ.get("DATABASE_URL"), 1))
-    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
-    host = machine()
-    secret = new_secret_key()
-    print(f"Benchmark on {database}, scales {factors}, {host['cpus']} CPUs, load {host['load']}", flush=True)
-    results = {factor: run_scale(factor, args, wrk_binary, secret) for factor in factors}
-    (VAR / f"results-{database}.json").write_text(json.dumps({"machine": host, "results": results}, indent=2))
+    saved = VAR / f"results-{database}.json"
+    if args.render_only:
+        run = json.loads(saved.read_text())
+        host, started = run["machine"], run["started"]
+        args.rounds, args.seconds = run["rounds"], run["seconds"]
+        results = {int(factor): result for factor, result in run["results"].items()}
+    else:
+        factors = [int(part) for part in args.scales.split(",") if part.strip()]
+        wrk_binary = ensure_wrk()
+        started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        host = machine()
+        secret = new_secret_key()
+        print(f"Benchmark on {database}, scales {factors}, {host['cpus']} CPUs, load {host['load']}", flush=True)
+        results = {factor: run_scale(factor, args, wrk_binary, secret) for factor in factors}
+        run = {"machine": host, "started": started, "rounds": args.rounds, "seconds": args.seconds, "results": results}
+        saved.write_text(json.dumps(run, indent=2))
     section = render(database, results, host, started, args)
     print()
     print(section)
