@@ -367,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     database = vendor(database_url(os.environ.get("DATABASE_URL"), 1))
     saved = VAR / f"results-{database}.json"
     if args.render_only:
+        if not saved.exists():
+            raise SystemExit(f"{saved.relative_to(ROOT)} is missing: run the benchmark first.")
         run = json.loads(saved.read_text())
         host, started = run["machine"], run["started"]
         args.rounds, args.seconds = run["rounds"], run["seconds"]
