@@ -18,7 +18,6 @@ from django.db import OperationalError, connection, connections
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from halqa.accounts.tests.factories import SchoolFactory, UserFactory
 from halqa.communities import services
 from halqa.communities.models import Membership, Role, Status
 from halqa.communities.tests.factories import CommunityFactory
@@ -38,11 +37,10 @@ ACTIONS = {
 
 
 @pytest.fixture
-def two_facilitators():
-    school = SchoolFactory()
-    ana = UserFactory(display_name="Facilitator Ana", roles=["teacher"])
-    ben = UserFactory(display_name="Facilitator Ben", roles=["teacher"])
-    community = CommunityFactory(school=school, members={Role.FACILITATOR: [ana, ben]})
+def two_facilitators(world):
+    """Tala and Cyrus of the suite's cast facilitate one community together."""
+    ana, ben = world.teacher, world.colleague
+    community = CommunityFactory(school=world.school, members={Role.FACILITATOR: [ana, ben]})
     return community, ana, ben
 
 
