@@ -67,7 +67,9 @@ INSTALLED_APPS = [
     "halqa.orgs",
     "halqa.discussions",
     "halqa.communities",
+    "halqa.cases",
     "halqa.events",
+    "halqa.notifications",
     "halqa.api",
 ]
 

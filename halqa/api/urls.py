@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from halqa.accounts.api import ApiTokenViewSet, MeView, PeopleViewSet
+from halqa.cases.api import CaseViewSet
 from halqa.communities.api import (
     ActivityViewSet,
     CommunityViewSet,
@@ -12,6 +13,7 @@ from halqa.communities.api import (
     VerifyDecisionView,
 )
 from halqa.discussions.api import PostViewSet, ThreadViewSet
+from halqa.notifications.api import NotificationViewSet
 from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
 
 router = DefaultRouter()
@@ -27,8 +29,10 @@ router.register(f"{COMMUNITY}/goals", GoalViewSet, basename="community-goal")
 router.register(f"{COMMUNITY}/members", MemberViewSet, basename="community-member")
 router.register(f"{COMMUNITY}/activities", ActivityViewSet, basename="community-activity")
 router.register(f"{COMMUNITY}/decisions", DecisionViewSet, basename="community-decision")
+router.register("cases", CaseViewSet, basename="case")
 router.register("threads", ThreadViewSet, basename="thread")
 router.register("posts", PostViewSet, basename="post")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [

@@ -41,6 +41,10 @@ class Verb(models.TextChoices):
     DECISION_DELETED = "decision.deleted", _("Decision draft deleted")
     DECISION_SIGNED = "decision.signed", _("Decision signed")
     DECISION_SUPERSEDED = "decision.superseded", _("Decision superseded")
+    # cases
+    CASE_SUBMITTED = "case.submitted", _("Case submitted")
+    CASE_MOVED = "case.moved", _("Case moved")
+    CASE_MEMBER_ADDED = "case.member_added", _("Added to a working group")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")
     NETWORK_UPDATED = "network.updated", _("Network changed")

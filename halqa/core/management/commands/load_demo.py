@@ -525,10 +525,14 @@ class Command(BaseCommand):
         from halqa.communities import demo as communities_demo
 
         new_communities = communities_demo.load(people, schools, network)
+        from halqa.cases import demo as cases_demo
+
+        new_cases = cases_demo.load(people, schools)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(people)} people ({created} new), {len(schools)} schools, 1 network, "
-                f"{len(communities_demo.COMMUNITIES)} communities ({new_communities} new)."
+                f"{len(communities_demo.COMMUNITIES)} communities ({new_communities} new), "
+                f"{len(cases_demo.CASES)} cases ({new_cases} new)."
             )
         )
         self.print_logins()

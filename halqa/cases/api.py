@@ -1,0 +1,238 @@
+"""The REST side of cases: the same access policy, queries and services as the pages.
+
+A case the caller may not know exists answers 404; a move the caller may not make answers 403
+with the reason, an illegal or incomplete one 400 with what is missing, and a move that lost a race
+409 saying where the case now stands. An anonymous requester is never named in an answer to anyone
+but the school's coordinators.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from halqa.accounts.choices import Grade, Subject
+from halqa.orgs.models import School
+
+from . import queries, services
+from .access import SEE_REQUESTER, case_access
+from .models import Audience, Case, DifficultyType, RequesterGroup, Stage, Urgency
+
+
+def text(max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, **kwargs)
+
+
+class PlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as a list shows it. `requester` is null when the caller may not know who asked."""
+
+    school = PlaceSerializer(read_only=True)
+    community = PlaceSerializer(read_only=True, allow_null=True)
+    types = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField()
+    requester = serializers.SerializerMethodField()
+    stage_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "title",
+            "stage",
+            "stage_label",
+            "requester_group",
+            "audience",
+            "channel",
+            "urgency",
+            "language",
+            "subject",
+            "grade",
+            "types",
+            "topics",
+            "anonymous",
+            "requester",
+            "school",
+            "community",
+            "session_at",
+            "created_at",
+            "stage_changed_at",
+        ]
+        read_only_fields = fields
+
+    def get_types(self, case) -> list[str]:
+        return sorted(t.code for t in case.types.all())
+
+    def get_topics(self, case) -> list[int]:
+        return sorted(t.pk for t in case.topics.all())
+
+    def get_stage_label(self, case) -> str:
+        return str(Stage(case.stage).label)
+
+    def get_requester(self, case) -> dict | None:
+        """{"id", "display_name"} of who asked, or {"name"} for a paper request without an account;
+        null when the caller may not know (an anonymous requester, to anyone but coordinators)."""
+        user = self.context["request"].user
+        if SEE_REQUESTER not in case_access.allowed(user, case):
+            return None
+        if case.requester is not None:
+            return {"id": case.requester_id, "display_name": case.requester.display_name}
+        return {"name": case.requester_name} if case.requester_name else None
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """A case with its whole story, and the moves the caller may make now."""
+
+    moves = serializers.SerializerMethodField(help_text="The stages you may move the case to now.")
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "what_happened",
+            "what_tried",
+            "help_wanted",
+            "will_join",
+            "decline_reason",
+            "close_reason",
+            "moves",
+        ]
+        read_only_fields = fields
+
+    def get_moves(self, case) -> list[str]:
+        return services.moves_for(self.context["request"].user, case)
+
+
+class IntakeSerializer(serializers.Serializer):
+    """ "Ask for help": the story of a difficulty, in one of your schools."""
+
+    school = serializers.IntegerField(help_text="Id of a school you belong to.")
+    title = text(200)
+    what_happened = text(8000, help_text="What happened: the story, as you would tell it.")
+    what_tried = text(4000, required=False, allow_blank=True, help_text="What you tried already.")
+    help_wanted = text(4000, help_text="What help you want.")
+    language = serializers.ChoiceField(choices=[code for code, _name in Case._meta.get_field("language").choices])
+    subject = serializers.ChoiceField(choices=Subject.choices, required=False, allow_blank=True)
+    grade = serializers.ChoiceField(choices=Grade.choices, required=False, allow_blank=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    types = serializers.ListField(child=serializers.ChoiceField(choices=DifficultyType.choices), required=False)
+    topics = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=20)
+    requester_group = serializers.ChoiceField(
+        choices=RequesterGroup.choices, required=False, help_text="Left out: taken from your profile."
+    )
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
+    anonymous = serializers.BooleanField(required=False, default=False)
+    will_join = serializers.BooleanField(required=False, default=False)
+
+
+class MoveSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices, help_text="The stage to move the case to.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    session_at = serializers.DateTimeField(required=False, help_text="The session's date, to schedule it.")
+    seen_stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="The stage you saw; if the case moved since, nothing changes and the answer is 409.",
+    )
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
+    group = serializers.ChoiceField(choices=RequesterGroup.choices, required=False, allow_blank=True)
+    type = serializers.ChoiceField(choices=DifficultyType.choices, required=False, allow_blank=True)
+    community = serializers.IntegerField(required=False, min_value=1)
+    mine = serializers.BooleanField(required=False, default=False, help_text="Only the cases you asked.")
+
+
+class EventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    verb = serializers.CharField()
+    actor = serializers.CharField(allow_null=True, help_text="Who did it; null for an anonymous requester.")
+    before = serializers.DictField(allow_null=True)
+    after = serializers.DictField(allow_null=True)
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Someone moved this case meanwhile. Look again and choose.")
+    default_code = "conflict"
+
+
+CONFLICT = OpenApiResponse(response={"$ref": "#/components/schemas/Error"}, description="Someone moved it meanwhile.")
+
+
+@extend_schema(tags=["cases"])
+@extend_schema_view(
+    list=extend_schema(parameters=[CaseFilterSerializer], summary="Cases you may see"),
+    create=extend_schema(request=IntakeSerializer, responses={201: CaseDetailSerializer}, summary="Ask for help"),
+    retrieve=extend_schema(responses=CaseDetailSerializer),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Cases: difficulties brought as stories, through the request-to-solution cycle."""
+
+    serializer_class = CaseSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            filters = CaseFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            return queries.case_list(user, **filters.validated_data)
+        return queries.cases_visible_to(user)
+
+    def get_serializer_class(self):
+        return CaseSerializer if self.action == "list" else CaseDetailSerializer
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.Conflict):
+            exc = ConflictError(exc.message)
+        return super().handle_exception(exc)
+
+    def create(self, request):
+        data = IntakeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        school = School.objects.filter(pk=fields.pop("school")).first()
+        if school is None:
+            raise PermissionDenied(_("You can ask for help only in a school you belong to."))
+        topics = fields.pop("topics", [])  # ids; the service refuses any it does not know
+        case = services.submit_case(actor=request.user, school=school, topics=topics, **fields)
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        request=MoveSerializer, responses={200: CaseDetailSerializer, 409: CONFLICT}, summary="Move the case"
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        case = self.get_object()
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.move(case, actor=request.user, **data.validated_data)
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=EventSerializer(many=True), summary="The case's history")
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        case = self.get_object()
+        page = self.paginate_queryset(queries.case_events(case))
+        rows = [
+            {
+                "at": event.at,
+                "verb": event.verb,
+                "actor": event.actor.display_name if event.actor else (event.actor_label or None),
+                "before": event.before,
+                "after": event.after,
+            }
+            for event in page
+        ]
+        return self.get_paginated_response(EventSerializer(rows, many=True).data)

@@ -1,0 +1,218 @@
+"""Demo cases, drawn from seed 004's real difficulties, in the four languages, at many stages.
+
+Everything goes through the services, so the event trail, the stages and the working groups are
+what a real history would leave. Loading twice changes nothing (a case is found by its title).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from . import services
+from .models import Case, Stage, Topic
+
+# (requester or None for a transcribed paper request, school, story, extras, history)
+# history: a list of (who, stage, note) moves, and ("group", person, role) additions.
+CASES = [
+    {
+        "by": "teacher@halqa.test",
+        "school": "farabi",
+        "story": {
+            "title": "طلاب الصف السابع لا يكملون بطاقة الخروج",
+            "what_happened": "في الدقائق الخمس الأخيرة من كل حصة يتوقف نصف الطلاب عن الكتابة، فلا أعرف ماذا فهموا.",
+            "what_tried": "قصّرت البطاقة إلى سؤال واحد ووضعت مؤقتًا على السبورة.",
+            "help_wanted": "كيف يجعل الزملاء كل طالب يكتب شيئًا في نهاية الحصة؟",
+            "language": "ar",
+            "subject": "math",
+            "grade": "7",
+        },
+        "types": ["methodological", "motivational"],
+        "topics": ["engaging_students"],
+        "history": [
+            ("principal.farabi@halqa.test", Stage.CLARIFYING, ""),
+            ("group", "expert@halqa.test", "expert"),
+            ("group", "nora@halqa.test", "lead"),
+            ("principal.farabi@halqa.test", Stage.MATCHED, ""),
+            ("nora@halqa.test", Stage.SCHEDULED, ""),
+            ("nora@halqa.test", Stage.PREPARING, ""),
+        ],
+    },
+    {
+        "by": "anna@halqa.test",
+        "school": "school17",
+        "story": {
+            "title": "Не удаётся удержать внимание 7 «Б» после большой перемены",
+            "what_happened": "После большой перемены класс возвращается возбуждённым, первые 15 минут урока уходят на то, чтобы всех успокоить.",
+            "what_tried": "Начинала с устного счёта, пробовала рассаживать по-другому.",
+            "help_wanted": "Какие приёмы начала урока работают у опытных коллег?",
+            "language": "ru",
+            "subject": "math",
+            "grade": "7",
+        },
+        "types": ["organizational", "motivational"],
+        "topics": ["organising_lesson", "engaging_students"],
+        "history": [
+            ("coordinator@halqa.test", Stage.CLARIFYING, ""),
+            ("group", "maria@halqa.test", "lead"),
+            ("group", "expert.psych@halqa.test", "expert"),
+            ("coordinator@halqa.test", Stage.MATCHED, ""),
+            ("maria@halqa.test", Stage.SCHEDULED, ""),
+            ("maria@halqa.test", Stage.PREPARING, ""),
+            ("maria@halqa.test", Stage.IN_SESSION, ""),
+            ("maria@halqa.test", Stage.DRAFTING, ""),
+            ("maria@halqa.test", Stage.IN_REVIEW, ""),
+            ("coordinator@halqa.test", Stage.PUBLISHED, ""),
+            ("coordinator@halqa.test", Stage.FEEDBACK, ""),
+            (
+                "anna@halqa.test",
+                Stage.DRAFTING,
+                "Предложенная разминка требует проектора, а в кабинете 214 его нет. Нужен вариант без техники.",
+            ),
+            ("maria@halqa.test", Stage.IN_REVIEW, ""),
+        ],
+    },
+    {
+        "by": None,  # from the box in the school hall, kept anonymous
+        "school": "school17",
+        "transcribed_by": "coordinator@halqa.test",
+        "group": "student",
+        "story": {
+            "title": "Не понимаю, зачем нужен урок технологии",
+            "what_happened": "На технологии мы всё время делаем одно и то же, и никто не объясняет, пригодится ли это.",
+            "what_tried": "Спрашивал у друзей, они тоже не знают.",
+            "help_wanted": "Хочу понять, чему этот предмет учит.",
+            "language": "ru",
+            "grade": "8",
+        },
+        "types": ["motivational"],
+        "topics": ["point_of_a_subject"],
+        "history": [("coordinator@halqa.test", Stage.CLARIFYING, "")],
+    },
+    {
+        "by": "parent.hafez@halqa.test",
+        "school": "hafez",
+        "story": {
+            "title": "نمی‌دانم نمره‌های دخترم را در دفتر الکترونیکی کجا ببینم",
+            "what_happened": "مدرسه گفته همه چیز در دفتر الکترونیکی است، اما من فقط پیام‌ها را می‌بینم و نمره‌ها را پیدا نمی‌کنم.",
+            "what_tried": "از والدین دیگر پرسیدم؛ هر کدام چیز دیگری گفتند.",
+            "help_wanted": "یک راهنمای ساده برای والدین.",
+            "language": "fa",
+        },
+        "types": ["organizational"],
+        "topics": ["electronic_diary"],
+        "history": [
+            ("principal.hafez@halqa.test", Stage.CLARIFYING, ""),
+            ("group", "counselor.hafez@halqa.test", "lead"),
+            ("group", "parent.hafez@halqa.test", "member"),
+            ("principal.hafez@halqa.test", Stage.MATCHED, ""),
+        ],
+    },
+    {
+        "by": "reza@halqa.test",
+        "school": "hafez",
+        "story": {
+            "title": "دانش‌آموز کم‌شنوا در کلاس ریاضی هشتم",
+            "what_happened": "یکی از دانش‌آموزانم سمعک دارد و در بحث‌های گروهی عقب می‌ماند.",
+            "what_tried": "او را ردیف اول نشاندم و نکته‌ها را روی تخته می‌نویسم.",
+            "help_wanted": "تجربهٔ همکارانی که با دانش‌آموزان کم‌شنوا کار کرده‌اند.",
+            "language": "fa",
+            "subject": "math",
+            "grade": "8",
+        },
+        "types": ["methodological"],
+        "topics": ["children_with_disabilities"],
+        "history": [],
+    },
+    {
+        "by": "david@halqa.test",
+        "school": "farabi",
+        "story": {
+            "title": "Project lessons never fit in 45 minutes",
+            "what_happened": "My grade 11 project lessons overrun every time; the presentations slip to the next week.",
+            "what_tried": "Cut the group size to three; gave a written timeline.",
+            "help_wanted": "How do others split a project across short lessons?",
+            "language": "en",
+            "subject": "english",
+            "grade": "11",
+        },
+        "types": ["organizational"],
+        "topics": ["organising_lesson"],
+        "history": [
+            ("principal.farabi@halqa.test", Stage.CLARIFYING, ""),
+            ("group", "expert.assessment@halqa.test", "expert"),
+            ("principal.farabi@halqa.test", Stage.MATCHED, ""),
+            ("principal.farabi@halqa.test", Stage.SCHEDULED, ""),
+            ("principal.farabi@halqa.test", Stage.PREPARING, ""),
+            ("principal.farabi@halqa.test", Stage.IN_SESSION, ""),
+            ("principal.farabi@halqa.test", Stage.DRAFTING, ""),
+            ("principal.farabi@halqa.test", Stage.IN_REVIEW, ""),
+            ("principal.farabi@halqa.test", Stage.PUBLISHED, ""),
+            ("principal.farabi@halqa.test", Stage.FEEDBACK, ""),
+            ("david@halqa.test", Stage.CLOSED, "The two-lesson split works: presentations now happen on time."),
+        ],
+    },
+    {
+        "by": "parent.farabi@halqa.test",
+        "school": "farabi",
+        "anonymous": True,
+        "story": {
+            "title": "ابني يخاف من الخروج إلى السبورة",
+            "what_happened": "ابني في الصف الثامن يبكي قبل حصة الرياضيات لأنه يخاف أن يُطلب منه الحل أمام الجميع.",
+            "help_wanted": "كيف أساعده، وكيف يتعامل المعلم معه؟",
+            "language": "ar",
+            "grade": "8",
+        },
+        "types": ["motivational"],
+        "topics": ["psychological_particularities", "dialogue_with_teachers"],
+        "history": [
+            (
+                "principal.farabi@halqa.test",
+                Stage.DECLINED,
+                "هذا الطلب يخص المرشد الطلابي مباشرة؛ حوّلناه إليه وسيتواصل معكم هذا الأسبوع.",
+            )
+        ],
+    },
+]
+
+
+def load(people: dict, schools: dict) -> int:
+    """Create the demo cases that are not there yet; returns how many were created."""
+    created = 0
+    for spec in CASES:
+        if Case.objects.filter(title=spec["story"]["title"]).exists():
+            continue
+        school = schools[spec["school"]]
+        topics = list(Topic.objects.filter(key__in=spec["topics"]))
+        if spec["by"] is None:
+            case = services.transcribe_case(
+                actor=people[spec["transcribed_by"]],
+                school=school,
+                channel="paper",
+                requester_group=spec["group"],
+                anonymous=True,
+                types=spec["types"],
+                topics=topics,
+                **spec["story"],
+            )
+        else:
+            case = services.submit_case(
+                actor=people[spec["by"]],
+                school=school,
+                anonymous=spec.get("anonymous", False),
+                types=spec["types"],
+                topics=topics,
+                **spec["story"],
+            )
+        for step in spec["history"]:
+            if step[0] == "group":
+                _kind, email, role = step
+                coordinator = next(p for who, *_ in spec["history"] if who != "group" for p in [people[who]])
+                services.add_to_group(case, actor=coordinator, person=people[email], role=role)
+                continue
+            who, stage, note = step
+            session_at = timezone.now() + dt.timedelta(days=5) if stage == Stage.SCHEDULED else None
+            case = services.move(case, actor=people[who], to=stage, note=note, session_at=session_at)
+        created += 1
+    return created

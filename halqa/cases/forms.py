@@ -1,0 +1,105 @@
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from halqa.accounts.choices import Grade, Subject
+
+from .models import Audience, Channel, DifficultyType, RequesterGroup, Stage, Topic, Urgency
+
+# Parents and students tell their story in their own words (seed 004: the tools differ by who asks).
+WORDING = {
+    "teacher": {
+        "what_happened": _("What happened? Tell it as a story: the class, the moment, what you saw."),
+        "what_tried": _("What have you tried already?"),
+        "help_wanted": _("What help would you like?"),
+    },
+    "family": {
+        "what_happened": _("What is happening? Tell it in your own words."),
+        "what_tried": _("What have you or the school tried so far?"),
+        "help_wanted": _("What would help you?"),
+    },
+}
+
+
+class StoryForm(forms.Form):
+    title = forms.CharField(label=_("In one line, what is the difficulty?"), max_length=200)
+    what_happened = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=8000)
+    what_tried = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False)
+    help_wanted = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    language = forms.ChoiceField(label=_("Language you write in"), choices=settings.LANGUAGES)
+    subject = forms.ChoiceField(label=_("Subject"), choices=[("", "—"), *Subject.choices], required=False)
+    grade = forms.ChoiceField(label=_("Grade"), choices=[("", "—"), *Grade.choices], required=False)
+    urgency = forms.ChoiceField(label=_("How urgent is it?"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    types = forms.MultipleChoiceField(
+        label=_("What kind of difficulty is it? (several allowed)"),
+        choices=DifficultyType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"), queryset=Topic.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    audience = forms.ChoiceField(label=_("Who will use the answer?"), choices=Audience.choices)
+
+    def __init__(self, *args, schools=(), family: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"] = forms.ModelChoiceField(
+            label=_("School"), queryset=schools, empty_label=None, required=True
+        )
+        self.order_fields(["school"])
+        for name, label in WORDING["family" if family else "teacher"].items():
+            self.fields[name].label = label
+        self.fields["topics"].queryset = Topic.objects.filter(Q(school__isnull=True) | Q(school__in=schools))
+
+
+class IntakeForm(StoryForm):
+    requester_group = forms.ChoiceField(label=_("I ask as"))
+    anonymous = forms.BooleanField(label=_("Keep my name from everyone but the coordinators"), required=False)
+    will_join = forms.BooleanField(label=_("I would like to take part in the working group"), required=False)
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requester_group"].choices = [(g, RequesterGroup(g).label) for g in groups]
+        if len(groups) == 1:
+            self.fields["requester_group"].widget = forms.HiddenInput()
+            self.fields["requester_group"].initial = groups[0]
+
+
+class TranscribeForm(StoryForm):
+    channel = forms.ChoiceField(
+        label=_("How the request came"), choices=[c for c in Channel.choices if c[0] != Channel.WEB]
+    )
+    requester_group = forms.ChoiceField(label=_("Who asked"), choices=RequesterGroup.choices)
+    requester_name = forms.CharField(label=_("Their name, as written on the form"), max_length=200, required=False)
+    anonymous = forms.BooleanField(label=_("The requester stays anonymous"), required=False)
+
+
+class MoveForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"))
+    note = forms.CharField(
+        label=_("Note (required when declining, returning or closing)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+    session_at = forms.DateTimeField(
+        label=_("Session date (to schedule it)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    seen_stage = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(s, Stage(s).label) for s in stages]
+        if Stage.SCHEDULED not in stages:
+            del self.fields["session_at"]
+
+
+class FilterForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=[("", _("Any stage")), *Stage.choices], required=False)
+    group = forms.ChoiceField(
+        label=_("Who asked"), choices=[("", _("Anyone")), *RequesterGroup.choices], required=False
+    )
+    type = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any kind")), *DifficultyType.choices], required=False)

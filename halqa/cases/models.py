@@ -1,0 +1,205 @@
+"""A case: a real difficulty brought as a story, worked on until its requester can use the answer.
+
+Seed 004's request-to-solution cycle. A case belongs to the school whose coordinators process it
+(and, once assigned, to a community); its stage moves only through `workflow.py`, and every move is
+an event of the trail. Parents and students who take part in a case's working group are full
+participants of it (`CaseMember`), whatever their place elsewhere.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from halqa.accounts.choices import Grade, Subject
+
+
+class Stage(models.TextChoices):
+    SUBMITTED = "submitted", pgettext_lazy("case stage", "Submitted")
+    CLARIFYING = "clarifying", pgettext_lazy("case stage", "Clarifying")
+    MATCHED = "matched", pgettext_lazy("case stage", "Group formed")
+    SCHEDULED = "scheduled", pgettext_lazy("case stage", "Session scheduled")
+    PREPARING = "preparing", pgettext_lazy("case stage", "Preparing")
+    IN_SESSION = "in_session", pgettext_lazy("case stage", "In session")
+    DRAFTING = "drafting", pgettext_lazy("case stage", "Drafting the solution")
+    IN_REVIEW = "in_review", pgettext_lazy("case stage", "In expert review")
+    PUBLISHED = "published", pgettext_lazy("case stage", "Solution published")
+    FEEDBACK = "feedback", pgettext_lazy("case stage", "Waiting for feedback")
+    CLOSED = "closed", pgettext_lazy("case stage", "Closed")
+    DECLINED = "declined", pgettext_lazy("case stage", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("case stage", "Withdrawn")
+
+
+FINAL_STAGES = frozenset({Stage.CLOSED, Stage.DECLINED, Stage.WITHDRAWN})
+
+
+class RequesterGroup(models.TextChoices):
+    """Who asked, as seed 004 told its requests apart."""
+
+    EARLY_CAREER_TEACHER = "early_career_teacher", _("Early-career teacher (up to 3 years)")
+    EXPERIENCED_TEACHER = "experienced_teacher", _("Experienced teacher")
+    PARENT = "parent", _("Parent")
+    STUDENT = "student", _("Student")
+    STAFF = "staff", _("Other staff")
+
+
+class Audience(models.TextChoices):
+    """Who will use the solution: the tools differ by who asked (seed 004)."""
+
+    TEACHER = "teacher", _("Teachers")
+    PARENT = "parent", _("Parents")
+    STUDENT = "student", _("Students")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("On the site")
+    PAPER = "paper", _("Paper form")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", _("Can wait")
+    NORMAL = "normal", _("Soon")
+    HIGH = "high", _("Urgent")
+
+
+class DifficultyType(models.TextChoices):
+    """Seed 004's four characters of a difficulty; a case may have several."""
+
+    THEORETICAL = "theoretical", _("Theoretical")
+    METHODOLOGICAL = "methodological", _("Methodological")
+    ORGANIZATIONAL = "organizational", _("Organizational")
+    MOTIVATIONAL = "motivational", _("Motivational")
+
+
+class DifficultyTypeRow(models.Model):
+    """One row per difficulty type, so cases can be filtered by type on both databases."""
+
+    code = models.CharField(max_length=32, primary_key=True, choices=DifficultyType.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("difficulty type")
+
+    def __str__(self) -> str:
+        return str(DifficultyType(self.code).label) if self.code in DifficultyType.values else self.code
+
+
+class Topic(models.Model):
+    """A topic of difficulty. The shared vocabulary starts with what seed 004 found (`key` set, label
+    translated in code); a school may add its own (`school` set, `name` as written)."""
+
+    key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    school = models.ForeignKey("orgs.School", null=True, blank=True, on_delete=models.CASCADE, related_name="topics")
+    groups = models.JSONField(
+        default=list, blank=True, help_text="Requester groups the topic was found among (for suggestions)."
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="topic_unique_name_per_school"),
+        ]
+
+    def __str__(self) -> str:
+        from .vocabulary import topic_label
+
+        return topic_label(self)
+
+
+class Case(models.Model):
+    school = models.ForeignKey("orgs.School", on_delete=models.PROTECT, related_name="cases", verbose_name=_("school"))
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        verbose_name=_("community"),
+    )
+    # The story (stage 1): what happened, what was tried, what help is wanted.
+    title = models.CharField(_("title"), max_length=200)
+    what_happened = models.TextField(_("what happened"), max_length=8000)
+    what_tried = models.TextField(_("what was tried"), max_length=4000, blank=True)
+    help_wanted = models.TextField(_("what help is wanted"), max_length=4000)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=32, choices=Subject.choices, blank=True)
+    grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    types = models.ManyToManyField(DifficultyTypeRow, blank=True, related_name="cases", verbose_name=_("types"))
+    topics = models.ManyToManyField(Topic, blank=True, related_name="cases", verbose_name=_("topics"))
+    will_join = models.BooleanField(_("will join the working group"), default=False)
+    # Who asked. `requester` is empty only for a paper request of someone without an account; an
+    # anonymous requester's identity (`requester`, `requester_name`) is seen by coordinators alone.
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    requester_name = models.CharField(_("requester's name"), max_length=200, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    requester_group = models.CharField(_("requester group"), max_length=32, choices=RequesterGroup.choices)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.WEB)
+    transcribed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Where it stands.
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.SUBMITTED)
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+    session_at = models.DateTimeField(_("session date"), null=True, blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    decline_reason = models.TextField(_("why it was declined"), max_length=2000, blank=True)
+    close_reason = models.TextField(_("why it was closed"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["school", "stage", "created_at"], name="case_queue_idx"),
+            models.Index(fields=["community", "stage"], name="case_community_idx"),
+            models.Index(fields=["requester", "created_at"], name="case_requester_idx"),
+        ]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.pk])
+
+    @property
+    def is_final(self) -> bool:
+        return self.stage in FINAL_STAGES
+
+
+class MemberRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    MEMBER = "member", _("Member")
+    EXPERT = "expert", _("Expert")
+
+
+class CaseMember(models.Model):
+    """A place in a case's working group. Parents and students here are full participants."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_memberships")
+    role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_member_once")]
+        verbose_name = _("working group member")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.case}"

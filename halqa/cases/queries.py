@@ -1,0 +1,49 @@
+"""Which cases a person may see, and what a case page shows, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+
+from halqa.events.models import Event
+
+from .access import MANAGE, case_access
+from .models import FINAL_STAGES, Case
+
+LIST_RELATED = ("school", "community", "requester")
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    return case_access.visible(user).select_related(*LIST_RELATED).prefetch_related("types", "topics")
+
+
+def case_list(user, *, stage: str = "", group: str = "", type: str = "", community: int | None = None, mine=False):
+    cases = cases_visible_to(user)
+    if mine:
+        cases = cases.filter(requester_id=user.pk)
+    if stage:
+        cases = cases.filter(stage=stage)
+    if group:
+        cases = cases.filter(requester_group=group)
+    if type:
+        cases = cases.filter(types__code=type)
+    if community:
+        cases = cases.filter(community_id=community)
+    return cases.distinct().order_by("-created_at", "-id")
+
+
+def queue(user) -> QuerySet[Case]:
+    """The coordinator's queue: open cases of the schools they coordinate, oldest first."""
+    return (
+        case_access.rows(user, MANAGE)
+        .exclude(stage__in=FINAL_STAGES)
+        .select_related(*LIST_RELATED)
+        .prefetch_related("types", "topics")
+        .order_by("created_at", "id")
+    )
+
+
+def case_events(case: Case) -> QuerySet[Event]:
+    """The case's history, oldest first: who moved it, when, and why."""
+    kind = ContentType.objects.get_for_model(Case)
+    return Event.objects.filter(target_type=kind, target_id=case.pk).select_related("actor").order_by("at", "id")

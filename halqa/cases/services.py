@@ -1,0 +1,295 @@
+"""Every change to a case goes through here: pages and API call the same functions.
+
+Each function checks the actor's access (`access.case_access`, the transition table of
+`workflow.py`), validates, changes the rows in one transaction and records its event. An anonymous
+requester never appears in the event trail: their own actions are recorded without an actor.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from halqa.accounts.choices import Role
+from halqa.accounts.models import User
+from halqa.core import access
+from halqa.events import record
+from halqa.events.models import Verb
+from halqa.orgs.access import standing
+from halqa.orgs.models import School
+
+from . import workflow
+from .access import MANAGE, MOVE, REQUESTER, case_access, coordinated_schools
+from .models import FINAL_STAGES, Audience, Case, Channel, DifficultyTypeRow, RequesterGroup, Stage, Topic
+
+STORY_FIELDS = ("title", "what_happened", "what_tried", "help_wanted", "language", "subject", "grade", "urgency")
+ANONYMOUS_LABEL = gettext_lazy("Anonymous requester")
+
+
+class Conflict(Exception):
+    """Someone moved the case at the same moment: nothing was changed (the API answers 409)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = str(message)
+
+
+# --- Who asks, and for whom -------------------------------------------------------------------
+
+
+def groups_for(person: User) -> list[str]:
+    """The requester groups a person's profile allows, the most likely first."""
+    codes = person.role_codes()
+    groups = []
+    if Role.TEACHER in codes:
+        groups.append(
+            RequesterGroup.EARLY_CAREER_TEACHER if person.is_young_teacher else RequesterGroup.EXPERIENCED_TEACHER
+        )
+    if Role.PARENT in codes:
+        groups.append(RequesterGroup.PARENT)
+    if Role.STUDENT in codes:
+        groups.append(RequesterGroup.STUDENT)
+    if not groups or codes - {Role.TEACHER, Role.PARENT, Role.STUDENT}:
+        groups.append(RequesterGroup.STAFF)
+    return groups
+
+
+AUDIENCE_OF = {RequesterGroup.PARENT: Audience.PARENT, RequesterGroup.STUDENT: Audience.STUDENT}
+
+
+def schools_for_intake(person: User):
+    """Where a person may bring a request: the schools they belong to, in any position."""
+    return School.objects.filter(pk__in=sorted(standing(person).schools)).order_by("name")
+
+
+def schools_coordinated_by(person: User):
+    me = standing(person)
+    if me.superuser:
+        return School.objects.all()
+    return School.objects.filter(pk__in=sorted(coordinated_schools(me))) | School.objects.filter(
+        authority_id__in=sorted(me.admin_of)
+    )
+
+
+# --- Intake (stage 1) -------------------------------------------------------------------------
+
+
+def _story(fields: dict) -> dict:
+    unknown = set(fields) - set(STORY_FIELDS)
+    if unknown:
+        raise TypeError(f"not story fields: {sorted(unknown)}")
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _save_new(case: Case, *, types, topics, actor: User, actor_label=None) -> Case:
+    case.full_clean(exclude=["types", "topics"])
+    case.save()
+    _set_vocabulary(case, types, topics)
+    record(
+        Verb.CASE_SUBMITTED,
+        actor=None if actor_label else actor,
+        actor_label=actor_label,
+        target=case,
+        after={"stage": case.stage, "channel": case.channel, "requester_group": case.requester_group},
+        school=case.school_id,
+        community=case.community_id,
+    )
+    return case
+
+
+def _set_vocabulary(case: Case, types, topics) -> None:
+    types = list(types or [])
+    known = set(DifficultyTypeRow.objects.filter(code__in=types).values_list("code", flat=True))
+    if set(types) - known:
+        raise ValidationError({"types": _("Choose the types from the list.")})
+    topics = list(topics or [])
+    allowed = Topic.objects.filter(pk__in=[getattr(t, "pk", t) for t in topics]).filter(
+        school__isnull=True
+    ) | Topic.objects.filter(pk__in=[getattr(t, "pk", t) for t in topics], school=case.school_id)
+    if allowed.count() != len({getattr(t, "pk", t) for t in topics}):
+        raise ValidationError({"topics": _("Choose the topics from the list.")})
+    case.types.set(known)
+    case.topics.set(allowed)
+
+
+@transaction.atomic
+def submit_case(
+    *,
+    actor: User,
+    school: School,
+    requester_group: str | None = None,
+    audience: str | None = None,
+    anonymous: bool = False,
+    will_join: bool = False,
+    types=(),
+    topics=(),
+    **story,
+) -> Case:
+    """ "Ask for help": a signed-in person brings a difficulty to one of their schools."""
+    if not actor.is_authenticated or school.pk not in standing(actor).schools:
+        raise PermissionDenied(_("You can ask for help only in a school you belong to."))
+    allowed_groups = groups_for(actor)
+    group = requester_group or allowed_groups[0]
+    if group not in allowed_groups:
+        raise ValidationError({"requester_group": _("This does not match your profile.")})
+    case = Case(
+        school=school,
+        requester=actor,
+        anonymous=anonymous,
+        requester_group=group,
+        audience=audience or AUDIENCE_OF.get(group, Audience.TEACHER),
+        channel=Channel.WEB,
+        will_join=will_join and not anonymous,
+        **_story(story),
+    )
+    return _save_new(case, types=types, topics=topics, actor=actor, actor_label=ANONYMOUS_LABEL if anonymous else None)
+
+
+@transaction.atomic
+def transcribe_case(
+    *,
+    actor: User,
+    school: School,
+    channel: str,
+    requester_group: str,
+    audience: str | None = None,
+    on_behalf_of: User | None = None,
+    requester_name: str = "",
+    anonymous: bool = False,
+    types=(),
+    topics=(),
+    **story,
+) -> Case:
+    """A coordinator types in a request that came on paper, by email or by phone, for a person of
+    the school (or someone without an account, by name), or for someone who stays anonymous."""
+    me = standing(actor)
+    if not (me.superuser or school.pk in coordinated_schools(me) or school.authority_id in me.admin_of):
+        raise PermissionDenied(_("Only the school's coordinators can do this."))
+    if channel not in Channel.values or channel == Channel.WEB:
+        raise ValidationError({"channel": _("Say how the request came: paper, email or phone.")})
+    if on_behalf_of is not None and school.pk not in standing(on_behalf_of).schools:
+        raise ValidationError({"on_behalf_of": _("This person does not belong to the school.")})
+    if on_behalf_of is None and not anonymous and not requester_name.strip():
+        raise ValidationError({"requester_name": _("Say who asked, or mark the request anonymous.")})
+    case = Case(
+        school=school,
+        requester=on_behalf_of,
+        requester_name=requester_name.strip(),
+        anonymous=anonymous,
+        requester_group=requester_group,
+        audience=audience or AUDIENCE_OF.get(requester_group, Audience.TEACHER),
+        channel=channel,
+        transcribed_by=actor,
+        **_story(story),
+    )
+    return _save_new(case, types=types, topics=topics, actor=actor)
+
+
+# --- Moving through the cycle -----------------------------------------------------------------
+
+
+@transaction.atomic
+def move(
+    case: Case,
+    *,
+    actor: User,
+    to: str,
+    note: str = "",
+    session_at=None,
+    seen_stage: str | None = None,
+) -> Case:
+    """Move the case to stage `to` through the transition table.
+
+    `seen_stage` is the stage the person saw when they chose the move: if someone moved the case
+    meanwhile, nothing changes and they hear who won (`Conflict`). Locks the case row, so of two
+    people moving the same card at the same moment one wins and the other is told.
+    """
+    locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    access.forget()
+    allowed = case_access.allowed(actor, locked)
+    allowed.need("view")
+    if to not in Stage.values:
+        raise ValidationError({"to": _("Choose one of the stages.")})
+    if (seen_stage and seen_stage != locked.stage) or (to == locked.stage):
+        raise Conflict(
+            _("Someone moved this case meanwhile: it is now “%(stage)s”. Look again and choose.")
+            % {"stage": Stage(locked.stage).label}
+        )
+    allowed.need(MOVE)
+    step = workflow.move_between(locked.stage, to)
+    if step is None:
+        raise ValidationError(
+            {
+                "to": _("A case cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": Stage(locked.stage).label, "to": Stage(to).label}
+            }
+        )
+    roles = case_access.roles(actor, locked)
+    if not step.by & roles:
+        raise PermissionDenied(_("You cannot move this case to “%(to)s”.") % {"to": Stage(to).label})
+    session_at = session_at if session_at is not None else (locked.session_at if to == Stage.SCHEDULED else None)
+    has_group = locked.community_id is not None or locked.members.exists()
+    problems = workflow.missing(step, note=note, session_at=session_at, has_group=has_group)
+    if problems:
+        raise ValidationError(problems)
+    before = {"stage": locked.stage}
+    locked.stage = to
+    locked.stage_changed_at = timezone.now()
+    if to == Stage.SCHEDULED:
+        locked.session_at = session_at
+    if to == Stage.DECLINED:
+        locked.decline_reason = note.strip()
+    if to == Stage.CLOSED:
+        locked.close_reason = note.strip()
+    locked.save()
+    as_anonymous = locked.anonymous and roles == {REQUESTER}
+    record(
+        Verb.CASE_MOVED,
+        actor=None if as_anonymous else actor,
+        actor_label=ANONYMOUS_LABEL if as_anonymous else None,
+        target=locked,
+        before=before,
+        after={"stage": to, "note": note.strip()} if note.strip() else {"stage": to},
+        school=locked.school_id,
+        community=locked.community_id,
+    )
+    return locked
+
+
+def moves_for(actor: User, case: Case) -> list[str]:
+    """The stages this person may move the case to now (pages and API offer only these)."""
+    if case.stage in FINAL_STAGES or MOVE not in case_access.allowed(actor, case):
+        return []
+    return workflow.moves_for(case.stage, case_access.roles(actor, case))
+
+
+# --- The working group ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_to_group(case: Case, *, actor: User, person: User, role: str = "member") -> None:
+    """A coordinator adds someone to the case's working group: a teacher, an expert, or a parent or
+    a student of the school, who is then a full participant of the case (seed 004)."""
+    from .models import CaseMember, MemberRole
+
+    case_access.allowed(actor, case).need(MANAGE)
+    if role not in MemberRole.values:
+        raise ValidationError({"role": _("Choose one of the roles.")})
+    me = standing(person)
+    if me.only_private_roles and case.school_id not in me.schools:
+        raise ValidationError({"person": _("A parent or a student joins a group of their own school only.")})
+    member, created = CaseMember.objects.get_or_create(
+        case=case, user=person, defaults={"role": role, "added_by": actor}
+    )
+    if created:
+        record(
+            Verb.CASE_MEMBER_ADDED,
+            actor=actor,
+            target=case,
+            after={"member": person.pk, "role": role},
+            school=case.school_id,
+            community=case.community_id,
+        )

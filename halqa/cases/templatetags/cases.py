@@ -1,0 +1,32 @@
+"""Case sentences for templates: where a case stands, and what happened to it."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from halqa.cases.models import Stage
+from halqa.cases.workflow import EXPLAINED
+
+register = template.Library()
+
+
+@register.simple_tag
+def explain_stage(stage: str) -> str:
+    return str(EXPLAINED.get(stage, ""))
+
+
+@register.simple_tag
+def case_event(event) -> str:
+    """ "Nora moved it to Drafting: the note", or "Anonymous requester asked for help"."""
+    who = event.actor.display_name if event.actor else (event.actor_label or _("Someone"))
+    after = event.after or {}
+    if event.verb == "case.submitted":
+        return format_html("{}", _("%(who)s brought the request") % {"who": who})
+    if event.verb == "case.member_added":
+        return format_html("{}", _("%(who)s added someone to the working group") % {"who": who})
+    stage = after.get("stage")
+    label = Stage(stage).label if stage in Stage.values else stage
+    sentence = _("%(who)s moved it to “%(stage)s”") % {"who": who, "stage": label}
+    if after.get("note"):
+        return format_html("{}: <q>{}</q>", sentence, after["note"])
+    return format_html("{}", sentence)
