@@ -80,19 +80,21 @@ def pytest_terminal_summary(terminalreporter):
         for report in terminalreporter.stats.get(key, [])
         if getattr(report, "when", "") == "call"
     ]
-    pages = violations = 0
+    pages = violations = left_out = 0
     languages = set()
     for report in reports:
         props = dict(getattr(report, "user_properties", []) or [])
         if "a11y_pages" in props:
-            pages += props["a11y_pages"]
+            pages = max(pages, props["a11y_pages"])
             violations += props["a11y_violations"]
+            left_out = props.get("a11y_left_out", 0)
             languages.add(props["a11y_language"])
     if any("tests/browser/" in report.nodeid for report in reports):
         terminalreporter.write_line(f"Browser screenshots: {Path(__file__).parent / 'test-artifacts' / 'screenshots'}")
     if languages:
         terminalreporter.write_line(
-            f"a11y: {pages} pages checked in {len(languages)} languages, {violations} violations"
+            f"a11y: {pages} pages × {len(languages)} languages (every HTML page of the URL table; "
+            f"{left_out} routes left out with a reason), {violations} violations"
         )
     root = Path(__file__).parent
     fuzz_summary = root / "test-artifacts" / "api-fuzz-summary.txt"

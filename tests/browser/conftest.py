@@ -264,14 +264,20 @@ def _sticking_out(page):
 _axe = None
 
 
-def _axe_violations(page):
-    """axe-core's WCAG 2.0/2.1 A and AA violations on the page as it is now (a list of axe's dicts)."""
+def _axe_violations(page, rules=None):
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the page as it is now (a list of axe's dicts).
+
+    `rules` (a list of axe rule ids) runs only those instead. axe-core is injected once per document:
+    checking a page again, e.g. at another window size, reuses it."""
     global _axe
     if _axe is None:
         from axe_playwright_python.sync_playwright import Axe
 
         _axe = Axe()
-    return _axe.run(page, options=AXE_OPTIONS).response["violations"]
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe.axe_script)
+    options = AXE_OPTIONS if rules is None else {**AXE_OPTIONS, "runOnly": {"type": "rule", "values": rules}}
+    return page.evaluate("options => axe.run(document, options)", options)["violations"]
 
 
 def _describe_violation(violation):
