@@ -44,6 +44,8 @@ BUILDERS: dict[str, str] = {
     "account": "halqa.accounts.emails.build_account_email",
     "discussions.mention": "halqa.discussions.tasks.build_mention_email",
     "communities.invitation": "halqa.communities.tasks.build_community_invitation",
+    "notifications.immediate": "halqa.notifications.tasks.build_notification_email",
+    "notifications.digest": "halqa.notifications.tasks.build_digest_email",
 }
 
 # A task may run a moment before the time it was scheduled for (clocks of two machines).

@@ -62,11 +62,18 @@ def prune_rate_windows() -> int:
     return deleted
 
 
+def send_notification_digests() -> int:
+    from halqa.notifications.services import send_digests
+
+    return send_digests()
+
+
 JOBS = (
     Job("outbox-sweep", dt.timedelta(minutes=1), sweep_outbox),
     Job("prune-task-results", dt.timedelta(hours=1), prune_task_results),
     Job("prune-outbox", dt.timedelta(hours=1), prune_outbox),
     Job("prune-rate-windows", dt.timedelta(minutes=10), prune_rate_windows),
+    Job("notification-digests", dt.timedelta(hours=1), send_notification_digests),
 )
 
 
