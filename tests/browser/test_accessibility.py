@@ -111,6 +111,9 @@ PAGES: dict[str, Page] = {
     "communities:decision_edit": Page(lambda ids: {"pk": ids.community, "decision_pk": ids.draft_decision}),
     "discussions:reply": Page(lambda ids: {"pk": ids.post}),  # without htmx: a page of its own
     "discussions:edit": Page(lambda ids: {"pk": ids.own_post}),
+    # Notifications
+    "notifications:list": Page(),
+    "notifications:settings": Page(),
     # The administrator's
     "events:audit": Page(),
     # Account and second factor (the teacher has one by then, the principal not)
@@ -162,6 +165,8 @@ POST_ONLY = {
     "communities:decision_delete": "communities:decision",
     "discussions:create": "communities:detail",
     "discussions:delete": "communities:detail",
+    "notifications:read": "notifications:list",
+    "notifications:read_all": "notifications:list",
 }
 
 # Whole namespaces that are not Halqa's pages.
