@@ -19,7 +19,7 @@ from halqa.accounts.choices import Grade, Subject
 from halqa.orgs.models import School
 
 from . import queries, services
-from .access import SEE_REQUESTER, case_access
+from .access import MANAGE, SEE_REQUESTER, case_access
 from .models import Audience, Case, DifficultyType, RequesterGroup, Stage, Urgency
 
 
@@ -159,6 +159,36 @@ class EventSerializer(serializers.Serializer):
     after = serializers.DictField(allow_null=True)
 
 
+class ClarificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    is_question = serializers.BooleanField(read_only=True)
+    author = serializers.SerializerMethodField()
+    body = serializers.CharField(
+        max_length=4000, help_text="A question (coordinators, the group) or an answer (the requester)."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_author(self, item) -> str | None:
+        """Who wrote it; null for an anonymous requester's answer."""
+        return item.author.display_name if item.author else None
+
+
+class TriageSerializer(serializers.Serializer):
+    types = serializers.ListField(child=serializers.ChoiceField(choices=DifficultyType.choices), required=False)
+    topics = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=20)
+    community = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Assign to this community (null: to none); left out: unchanged."
+    )
+
+
+class FeedbackSerializer(serializers.Serializer):
+    understood = serializers.BooleanField()
+    has_resources = serializers.BooleanField()
+    helpful = serializers.IntegerField(min_value=1, max_value=5)
+    can_use = serializers.BooleanField(help_text="False sends the case back to drafting with your comment.")
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("Someone moved this case meanwhile. Look again and choose.")
@@ -219,6 +249,56 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         services.move(case, actor=request.user, **data.validated_data)
         case = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(methods=["GET"], responses=ClarificationSerializer(many=True), summary="Questions and answers")
+    @extend_schema(
+        methods=["POST"],
+        request=ClarificationSerializer,
+        responses={201: ClarificationSerializer},
+        summary="Ask, or answer",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def clarifications(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(case.clarifications.select_related("author"))
+            return self.get_paginated_response(ClarificationSerializer(page, many=True).data)
+        data = ClarificationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if case.requester_id == request.user.pk and "coordinator" not in case_access.roles(request.user, case):
+            item = services.answer(case, actor=request.user, body=data.validated_data["body"])
+        else:
+            item = services.ask(case, actor=request.user, body=data.validated_data["body"])
+        return Response(ClarificationSerializer(item).data, status=201)
+
+    @extend_schema(request=TriageSerializer, responses=CaseDetailSerializer, summary="Sort the case and assign it")
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        case = self.get_object()
+        case_access.allowed(request.user, case).need(MANAGE)
+        data = TriageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        services.triage(
+            case,
+            actor=request.user,
+            types=fields.get("types"),
+            topics=fields.get("topics"),
+            community=fields.get("community"),
+            assign="community" in fields,
+        )
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=FeedbackSerializer, responses={201: CaseDetailSerializer}, summary="Say whether it helps")
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        case = self.get_object()
+        data = FeedbackSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.give_feedback(case, actor=request.user, **data.validated_data)
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=201)
 
     @extend_schema(responses=EventSerializer(many=True), summary="The case's history")
     @action(detail=True, methods=["get"])

@@ -66,9 +66,15 @@ CASES = [
             ("coordinator@halqa.test", Stage.PUBLISHED, ""),
             ("coordinator@halqa.test", Stage.FEEDBACK, ""),
             (
+                "feedback",
                 "anna@halqa.test",
-                Stage.DRAFTING,
-                "Предложенная разминка требует проектора, а в кабинете 214 его нет. Нужен вариант без техники.",
+                {
+                    "understood": True,
+                    "has_resources": False,
+                    "helpful": 3,
+                    "can_use": False,
+                    "comment": "Предложенная разминка требует проектора, а в кабинете 214 его нет. Нужен вариант без техники.",
+                },
             ),
             ("maria@halqa.test", Stage.IN_REVIEW, ""),
         ],
@@ -103,7 +109,8 @@ CASES = [
         "types": ["organizational"],
         "topics": ["electronic_diary"],
         "history": [
-            ("principal.hafez@halqa.test", Stage.CLARIFYING, ""),
+            ("ask", "principal.hafez@halqa.test", "دخترتان در کدام پایه است و از چه دستگاهی وارد دفتر می‌شوید؟"),
+            ("answer", "parent.hafez@halqa.test", "پایهٔ هفتم؛ با گوشی وارد می‌شوم."),
             ("group", "counselor.hafez@halqa.test", "lead"),
             ("group", "parent.hafez@halqa.test", "member"),
             ("principal.hafez@halqa.test", Stage.MATCHED, ""),
@@ -150,7 +157,17 @@ CASES = [
             ("principal.farabi@halqa.test", Stage.IN_REVIEW, ""),
             ("principal.farabi@halqa.test", Stage.PUBLISHED, ""),
             ("principal.farabi@halqa.test", Stage.FEEDBACK, ""),
-            ("david@halqa.test", Stage.CLOSED, "The two-lesson split works: presentations now happen on time."),
+            (
+                "feedback",
+                "david@halqa.test",
+                {
+                    "understood": True,
+                    "has_resources": True,
+                    "helpful": 5,
+                    "can_use": True,
+                    "comment": "The two-lesson split works: presentations now happen on time.",
+                },
+            ),
         ],
     },
     {
@@ -175,6 +192,16 @@ CASES = [
         ],
     },
 ]
+
+
+def _first_mover(spec: dict) -> str:
+    """The coordinator of a demo case: whoever moves it or asks first."""
+    for step in spec["history"]:
+        if step[0] in ("ask",):
+            return step[1]
+        if step[0] not in ("group", "answer", "feedback"):
+            return step[0]
+    return spec.get("transcribed_by") or spec["by"]
 
 
 def load(people: dict, schools: dict) -> int:
@@ -205,11 +232,22 @@ def load(people: dict, schools: dict) -> int:
                 topics=topics,
                 **spec["story"],
             )
+        coordinator = people[spec.get("coordinator") or _first_mover(spec)]
         for step in spec["history"]:
-            if step[0] == "group":
-                _kind, email, role = step
-                coordinator = next(p for who, *_ in spec["history"] if who != "group" for p in [people[who]])
-                services.add_to_group(case, actor=coordinator, person=people[email], role=role)
+            kind = step[0]
+            if kind == "group":
+                services.add_to_group(case, actor=coordinator, person=people[step[1]], role=step[2])
+                continue
+            if kind == "ask":
+                services.ask(case, actor=people[step[1]], body=step[2])
+                case.refresh_from_db()
+                continue
+            if kind == "answer":
+                services.answer(case, actor=people[step[1]], body=step[2])
+                continue
+            if kind == "feedback":
+                services.give_feedback(case, actor=people[step[1]], **step[2])
+                case.refresh_from_db()
                 continue
             who, stage, note = step
             session_at = timezone.now() + dt.timedelta(days=5) if stage == Stage.SCHEDULED else None

@@ -103,3 +103,60 @@ class FilterForm(forms.Form):
         label=_("Who asked"), choices=[("", _("Anyone")), *RequesterGroup.choices], required=False
     )
     type = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any kind")), *DifficultyType.choices], required=False)
+
+
+class ClarifyForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class TriageForm(forms.Form):
+    types = forms.MultipleChoiceField(
+        label=_("Kind of difficulty"),
+        choices=DifficultyType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"), queryset=Topic.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    community = forms.ModelChoiceField(
+        label=_("Community that takes it"), queryset=None, required=False, empty_label=_("None yet")
+    )
+
+    def __init__(self, *args, case=None, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.filter(Q(school__isnull=True) | Q(school=case.school_id))
+        self.fields["community"].queryset = communities
+
+
+class FeedbackForm(forms.Form):
+    YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+    understood = forms.ChoiceField(label=_("Do you understand the solution?"), choices=YES_NO, widget=forms.RadioSelect)
+    has_resources = forms.ChoiceField(
+        label=_("Do you have what it takes to use it (time, equipment, help)?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    helpful = forms.TypedChoiceField(
+        label=_("How helpful is it?"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    can_use = forms.ChoiceField(label=_("Can you use it?"), choices=YES_NO, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Comment (if you cannot use it, say what stops you)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "understood": data["understood"] == "yes",
+            "has_resources": data["has_resources"] == "yes",
+            "helpful": data["helpful"],
+            "can_use": data["can_use"] == "yes",
+            "comment": data["comment"],
+        }

@@ -9,6 +9,7 @@ participants of it (`CaseMember`), whatever their place elsewhere.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -203,3 +204,43 @@ class CaseMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.case}"
+
+
+class Clarification(models.Model):
+    """Stage 2: a question to the requester, or their answer. Seed 004: a badly stated problem loses
+    the requester, so the difficulty is clarified with them before anyone works on it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clarifications")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    is_question = models.BooleanField(default=True)
+    body = models.TextField(_("text"), max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("clarification")
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Feedback(models.Model):
+    """Stage 7: does the solution help the person who asked, with the resources they have?"""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="feedback")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    understood = models.BooleanField(_("I understand the solution"))
+    has_resources = models.BooleanField(_("I have what it takes to use it"))
+    helpful = models.PositiveSmallIntegerField(
+        _("how helpful it is (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    can_use = models.BooleanField(_("I can use it"))
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.helpful}/5"

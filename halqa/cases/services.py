@@ -293,3 +293,172 @@ def add_to_group(case: Case, *, actor: User, person: User, role: str = "member")
             school=case.school_id,
             community=case.community_id,
         )
+
+
+# --- Clarification and sorting (stage 2) ---------------------------------------------------------
+
+
+def _actor_or_anonymous(case: Case, actor: User) -> dict:
+    """How an event names the actor: an anonymous requester acting on their own case stays unnamed."""
+    if case.anonymous and case.requester_id == actor.pk:
+        return {"actor": None, "actor_label": str(ANONYMOUS_LABEL)}
+    return {"actor": actor}
+
+
+@transaction.atomic
+def ask(case: Case, *, actor: User, body: str):
+    """A coordinator or the working group asks the requester a clarifying question. Asking about a
+    case that has just arrived moves it to "clarifying"."""
+    from .models import Clarification
+
+    locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    access.forget()
+    case_access.allowed(actor, locked).need("view")
+    roles = case_access.roles(actor, locked)
+    if not roles & {"coordinator", "group"} or locked.is_final:
+        raise PermissionDenied(_("Only the coordinators and the working group ask questions here."))
+    if locked.requester_id is None:
+        raise ValidationError({"body": _("Nobody can answer here: the request came on paper without an account.")})
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write the question.")})
+    question = Clarification.objects.create(case=locked, author=actor, is_question=True, body=body)
+    record(Verb.CASE_QUESTION, actor=actor, target=locked, school=locked.school_id, community=locked.community_id)
+    if locked.stage == Stage.SUBMITTED and "coordinator" in roles:
+        move(locked, actor=actor, to=Stage.CLARIFYING)
+    return question
+
+
+@transaction.atomic
+def answer(case: Case, *, actor: User, body: str):
+    """The requester answers the questions."""
+    from .models import Clarification
+
+    case_access.allowed(actor, case).need("view")
+    if case.requester_id != actor.pk:
+        raise PermissionDenied(_("Only the person who asked answers the questions."))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write your answer.")})
+    reply = Clarification.objects.create(
+        case=case, author=None if case.anonymous else actor, is_question=False, body=body
+    )
+    record(
+        Verb.CASE_ANSWER,
+        target=case,
+        school=case.school_id,
+        community=case.community_id,
+        **_actor_or_anonymous(case, actor),
+    )
+    return reply
+
+
+@transaction.atomic
+def triage(case: Case, *, actor: User, types=None, topics=None, community=None, assign: bool = False) -> Case:
+    """The coordinator sets the kinds and topics of the difficulty and may assign the case to a
+    community of its school (or of a network the school is part of)."""
+    from halqa.communities.models import Community
+
+    locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    access.forget()
+    case_access.allowed(actor, locked).need(MANAGE)
+    before = {
+        "types": sorted(locked.types.values_list("code", flat=True)),
+        "topics": sorted(locked.topics.values_list("pk", flat=True)),
+        "community": locked.community_id,
+    }
+    _set_vocabulary(
+        locked,
+        before["types"] if types is None else types,
+        before["topics"] if topics is None else topics,
+    )
+    if assign:
+        if community is not None:
+            homes = Community.objects.filter(pk=getattr(community, "pk", community)).filter(
+                models_q_school(locked.school_id)
+            )
+            if not homes.exists():
+                raise ValidationError({"community": _("Choose a community of this school or of its networks.")})
+        locked.community_id = getattr(community, "pk", community)
+        locked.save(update_fields=["community", "updated_at"])
+    after = {
+        "types": sorted(locked.types.values_list("code", flat=True)),
+        "topics": sorted(locked.topics.values_list("pk", flat=True)),
+        "community": locked.community_id,
+    }
+    record(
+        Verb.CASE_TRIAGED,
+        actor=actor,
+        target=locked,
+        before=before,
+        after=after,
+        school=locked.school_id,
+        community=locked.community_id,
+    )
+    return locked
+
+
+def models_q_school(school_id: int):
+    from django.db.models import Q
+
+    return Q(school_id=school_id) | Q(network__schools=school_id)
+
+
+def communities_for_assignment(case: Case):
+    from halqa.communities.models import Community
+
+    return Community.objects.filter(models_q_school(case.school_id)).distinct().order_by("name")
+
+
+# --- Feedback (stage 7) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def give_feedback(
+    case: Case,
+    *,
+    actor: User,
+    understood: bool,
+    has_resources: bool,
+    helpful: int,
+    can_use: bool,
+    comment: str = "",
+):
+    """The requester says whether the solution helps. "I cannot use it" needs a reason, and sends
+    the case back to drafting with it; otherwise the case is closed."""
+    from .models import Feedback
+
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    case_access.allowed(actor, locked).need("view")
+    if locked.requester_id != actor.pk:
+        raise PermissionDenied(_("Only the person who asked gives feedback."))
+    if locked.stage != Stage.FEEDBACK:
+        raise ValidationError({"stage": _("Feedback is asked for once the solution is published.")})
+    comment = (comment or "").strip()
+    if not can_use and not comment:
+        raise ValidationError({"comment": _("Say what stops you from using it, so the group can correct it.")})
+    if not 1 <= int(helpful) <= 5:
+        raise ValidationError({"helpful": _("Choose from 1 to 5.")})
+    feedback = Feedback.objects.create(
+        case=locked,
+        by=None if locked.anonymous else actor,
+        understood=understood,
+        has_resources=has_resources,
+        helpful=helpful,
+        can_use=can_use,
+        comment=comment,
+    )
+    record(
+        Verb.CASE_FEEDBACK,
+        target=locked,
+        after={"helpful": int(helpful), "can_use": can_use, "understood": understood, "has_resources": has_resources},
+        school=locked.school_id,
+        community=locked.community_id,
+        **_actor_or_anonymous(locked, actor),
+    )
+    if can_use:
+        note = comment or _("The requester can use the solution.")
+        move(locked, actor=actor, to=Stage.CLOSED, note=note)
+    else:
+        move(locked, actor=actor, to=Stage.DRAFTING, note=comment)
+    return feedback

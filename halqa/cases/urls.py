@@ -9,4 +9,7 @@ urlpatterns = [
     path("transcribe/", views.case_transcribe, name="transcribe"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/move/", views.case_move, name="move"),
+    path("<int:pk>/clarify/", views.case_clarify, name="clarify"),
+    path("<int:pk>/triage/", views.case_triage, name="triage"),
+    path("<int:pk>/feedback/", views.case_feedback, name="feedback"),
 ]

@@ -15,8 +15,8 @@ from halqa.orgs.views import add_form_errors
 
 from . import queries, services
 from .access import case_access
-from .forms import FilterForm, IntakeForm, MoveForm, TranscribeForm
-from .models import RequesterGroup
+from .forms import ClarifyForm, FeedbackForm, FilterForm, IntakeForm, MoveForm, TranscribeForm, TriageForm
+from .models import RequesterGroup, Stage
 
 PER_PAGE = 20
 FAMILY = {RequesterGroup.PARENT, RequesterGroup.STUDENT}
@@ -109,17 +109,111 @@ def case_transcribe(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/transcribe.html", {"form": form}, status=400 if request.method == "POST" else 200)
 
 
-def _case_page(request, case, can, move_form=None, status=200) -> HttpResponse:
+def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
     stages = services.moves_for(request.user, case)
-    if move_form is None and stages:
-        move_form = MoveForm(stages=stages, initial={"seen_stage": case.stage, "session_at": case.session_at})
+    roles = case_access.roles(request.user, case)
+    open_case = not case.is_final
+    if "move_form" not in forms and stages:
+        forms["move_form"] = MoveForm(stages=stages, initial={"seen_stage": case.stage, "session_at": case.session_at})
+    if open_case and roles & {"coordinator", "group"} and case.requester_id:
+        forms.setdefault("ask_form", ClarifyForm())
+    if open_case and "requester" in roles and case.clarifications.filter(is_question=True).exists():
+        forms.setdefault("answer_form", ClarifyForm())
+    if open_case and can.manage:
+        forms.setdefault(
+            "triage_form",
+            TriageForm(
+                case=case,
+                communities=services.communities_for_assignment(case),
+                initial={
+                    "types": [t.code for t in case.types.all()],
+                    "topics": case.topics.all(),
+                    "community": case.community_id,
+                },
+            ),
+        )
+    if case.stage == Stage.FEEDBACK and "requester" in roles:
+        forms.setdefault("feedback_form", FeedbackForm())
     context = {
         "case": case,
         "can": can,
-        "move_form": move_form if stages else None,
+        "move_form": forms.get("move_form") if stages else None,
         "history": queries.case_events(case),
+        "clarifications": case.clarifications.select_related("author"),
+        **{name: form for name, form in forms.items() if name != "move_form"},
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+def _post(request, pk, form_class, name, act, done: str, **form_kwargs) -> HttpResponse:
+    """A form on the case page: valid and accepted → back to the page with `done`; otherwise the
+    page again with the errors (400)."""
+    case, can = case_access.get(request.user, pk, queries.cases_visible_to(request.user))
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            act(case, form)
+        except ValidationError as error:
+            add_form_errors(form, error)
+        except services.Conflict as conflict:
+            messages.error(request, conflict.message)
+            return redirect(case)
+        else:
+            messages.success(request, done)
+            return redirect(case)
+    return _case_page(request, case, can, status=400, **{name: form})
+
+
+@login_required
+@require_POST
+def case_clarify(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(case, form):
+        body = form.cleaned_data["body"]
+        roles = case_access.roles(request.user, case)
+        if "requester" in roles and "coordinator" not in roles:
+            services.answer(case, actor=request.user, body=body)
+        else:
+            services.ask(case, actor=request.user, body=body)
+
+    return _post(request, pk, ClarifyForm, "ask_form", act, _("Your message was added."))
+
+
+@login_required
+@require_POST
+def case_triage(request: HttpRequest, pk: int) -> HttpResponse:
+    case, can = case_access.get(request.user, pk, queries.cases_visible_to(request.user))
+    can.need("manage")
+
+    def act(case, form):
+        data = form.cleaned_data
+        services.triage(
+            case,
+            actor=request.user,
+            types=data["types"],
+            topics=list(data["topics"]),
+            community=data["community"],
+            assign=True,
+        )
+
+    return _post(
+        request,
+        pk,
+        TriageForm,
+        "triage_form",
+        act,
+        _("The case was sorted."),
+        case=case,
+        communities=services.communities_for_assignment(case),
+    )
+
+
+@login_required
+@require_POST
+def case_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(case, form):
+        services.give_feedback(case, actor=request.user, **form.answers())
+
+    return _post(request, pk, FeedbackForm, "feedback_form", act, _("Thank you: your answer was sent to the group."))
 
 
 @login_required
@@ -155,4 +249,4 @@ def case_move(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The case was moved."))
             return redirect(case)
-    return _case_page(request, case, can, move_form=form, status=400)
+    return _case_page(request, case, can, status=400, move_form=form)

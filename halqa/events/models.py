@@ -45,6 +45,10 @@ class Verb(models.TextChoices):
     CASE_SUBMITTED = "case.submitted", _("Case submitted")
     CASE_MOVED = "case.moved", _("Case moved")
     CASE_MEMBER_ADDED = "case.member_added", _("Added to a working group")
+    CASE_TRIAGED = "case.triaged", _("Case sorted and assigned")
+    CASE_QUESTION = "case.question", _("Clarifying question asked")
+    CASE_ANSWER = "case.answer", _("Clarifying question answered")
+    CASE_FEEDBACK = "case.feedback", _("Feedback given")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")
     NETWORK_UPDATED = "network.updated", _("Network changed")

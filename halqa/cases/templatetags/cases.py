@@ -22,8 +22,15 @@ def case_event(event) -> str:
     after = event.after or {}
     if event.verb == "case.submitted":
         return format_html("{}", _("%(who)s brought the request") % {"who": who})
-    if event.verb == "case.member_added":
-        return format_html("{}", _("%(who)s added someone to the working group") % {"who": who})
+    simple = {
+        "case.member_added": _("%(who)s added someone to the working group"),
+        "case.question": _("%(who)s asked a clarifying question"),
+        "case.answer": _("%(who)s answered the questions"),
+        "case.triaged": _("%(who)s sorted the case"),
+        "case.feedback": _("%(who)s said whether the solution helps"),
+    }
+    if event.verb in simple:
+        return format_html("{}", simple[event.verb] % {"who": who})
     stage = after.get("stage")
     label = Stage(stage).label if stage in Stage.values else stage
     sentence = _("%(who)s moved it to “%(stage)s”") % {"who": who, "stage": label}

@@ -365,3 +365,123 @@ def test_the_list_and_the_case_stay_within_a_fixed_number_of_queries(cases):
         check=lambda r: r.status_code == 200,
         ceiling=15,
     )
+
+
+# --- Clarification, sorting, feedback -----------------------------------------------------------
+
+
+def test_the_coordinator_asks_and_the_requester_answers(cases, login):
+    case = cases.anonymous_case
+    asked = api_as(cases.principal).post(f"{API}{case.pk}/clarifications/", {"body": "Since when?"}, format="json")
+    assert asked.status_code == 201 and asked.json()["is_question"] is True
+    case.refresh_from_db()
+    assert case.stage == "clarifying"  # asking about a new case starts the clarification
+    answered = api_as(cases.parent).post(f"{API}{case.pk}/clarifications/", {"body": "Since September."}, format="json")
+    assert answered.status_code == 201 and answered.json()["author"] is None  # anonymous stays anonymous
+    thread = api_as(cases.principal).get(f"{API}{case.pk}/clarifications/").json()["results"]
+    assert [item["body"] for item in thread] == ["Since when?", "Since September."]
+    assert not Event.objects.filter(verb=Verb.CASE_ANSWER, actor=cases.parent).exists()
+    page = login(cases.parent).get(case.get_absolute_url()).content.decode()
+    assert "Since when?" in page and "Answer" in page
+
+
+def test_who_may_not_ask_or_answer(cases):
+    case = cases.open_case
+    for who, body in (("other_teacher", "x"), ("student", "x")):
+        assert (
+            api_as(getattr(cases, who))
+            .post(f"{API}{case.pk}/clarifications/", {"body": body}, format="json")
+            .status_code
+            == 404
+        )
+    assert api_as(cases.expert).post(f"{API}{case.pk}/clarifications/", {"body": "x"}, format="json").status_code == 403
+    for body in ("", " ", "x" * 4001):
+        assert (
+            api_as(cases.principal).post(f"{API}{case.pk}/clarifications/", {"body": body}, format="json").status_code
+            == 400
+        )
+    assert not case.clarifications.exists()
+
+
+def test_the_coordinator_sorts_and_assigns_a_case(cases):
+    case = cases.anonymous_case
+    topic = Topic.objects.get(key="electronic_diary")
+    response = api_as(cases.principal).post(
+        f"{API}{case.pk}/triage/",
+        {"types": ["organizational"], "topics": [topic.pk], "community": cases.community.pk},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (
+        body["types"] == ["organizational"]
+        and body["topics"] == [topic.pk]
+        and body["community"]["id"] == cases.community.pk
+    )
+    # the community's members now see it; the parent's name stays hidden from them
+    seen = api_as(cases.expert).get(f"{API}{case.pk}/").json()
+    assert seen["requester"] is None
+    other = CommunityFactory(school=cases.other_school, facilitator=cases.other_teacher)
+    refused = api_as(cases.principal).post(f"{API}{case.pk}/triage/", {"community": other.pk}, format="json")
+    assert refused.status_code == 400 and "community" in refused.json()
+    assert api_as(cases.colleague).post(f"{API}{case.pk}/triage/", {"types": []}, format="json").status_code == 403
+
+
+def feedback_stage(cases):
+    case = cases.open_case
+    for stage in ("matched",):
+        services.move(case, actor=cases.principal, to=stage)
+    services.move(case, actor=cases.principal, to=Stage.SCHEDULED, session_at=timezone.now())
+    for stage in (Stage.PREPARING, Stage.IN_SESSION, Stage.DRAFTING, Stage.IN_REVIEW, Stage.PUBLISHED, Stage.FEEDBACK):
+        services.move(case, actor=cases.principal, to=stage)
+    return case
+
+
+def test_cannot_use_it_sends_the_case_back_with_the_reason(cases, login):
+    case = feedback_stage(cases)
+    answer = {"understood": True, "has_resources": False, "helpful": 2, "can_use": False, "comment": ""}
+    refused = api_as(cases.teacher).post(f"{API}{case.pk}/feedback/", answer, format="json")
+    assert refused.status_code == 400 and "comment" in refused.json()
+    answer["comment"] = "Our room has no projector."
+    assert api_as(cases.colleague).post(f"{API}{case.pk}/feedback/", answer, format="json").status_code == 403
+    response = api_as(cases.teacher).post(f"{API}{case.pk}/feedback/", answer, format="json")
+    assert response.status_code == 201 and response.json()["stage"] == "drafting"
+    assert case.feedback.get().comment == "Our room has no projector."
+
+
+def test_a_usable_solution_closes_the_case_from_the_page(cases, login):
+    case = feedback_stage(cases)
+    response = login(cases.teacher).post(
+        reverse("cases:feedback", args=[case.pk]),
+        {"understood": "yes", "has_resources": "yes", "helpful": "5", "can_use": "yes", "comment": ""},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == "closed" and case.close_reason
+    again = api_as(cases.teacher).post(
+        f"{API}{case.pk}/feedback/",
+        {"understood": True, "has_resources": True, "helpful": 5, "can_use": True},
+        format="json",
+    )
+    assert again.status_code == 400  # feedback only while it is asked for
+
+
+def test_the_case_page_forms_answer_both_sides(cases, login):
+    case = cases.open_case
+    assert (
+        login(cases.principal).post(reverse("cases:clarify", args=[case.pk]), {"body": "Which class?"}).status_code
+        == 302
+    )
+    assert login(cases.principal).post(reverse("cases:clarify", args=[case.pk]), {"body": ""}).status_code == 400
+    assert login(cases.teacher).post(reverse("cases:clarify", args=[case.pk]), {"body": "7B."}).status_code == 302
+    assert login(cases.other_teacher).post(reverse("cases:clarify", args=[case.pk]), {"body": "x"}).status_code == 404
+    assert (
+        login(cases.principal).post(reverse("cases:triage", args=[case.pk]), {"types": ["theoretical"]}).status_code
+        == 302
+    )
+    assert (
+        login(cases.teacher).post(reverse("cases:triage", args=[case.pk]), {"types": ["theoretical"]}).status_code
+        == 403
+    )
+    assert login(cases.teacher).post(reverse("cases:feedback", args=[case.pk]), {"helpful": "5"}).status_code == 400
+    assert login(cases.other_teacher).post(reverse("cases:feedback", args=[case.pk]), {}).status_code == 404
