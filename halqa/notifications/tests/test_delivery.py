@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -214,3 +215,48 @@ def test_the_digest_job_is_scheduled():
     from halqa.core.scheduler import JOBS
 
     assert "notification-digests" in {job.name for job in JOBS}
+
+
+def test_a_whole_community_is_notified_in_a_task_not_in_the_request(
+    scene, django_capture_on_commit_callbacks, run_tasks
+):
+    w = scene
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(w.draft, w.principal)
+    assert Notification.objects.count() == 0  # the request only enqueued the task
+    run_tasks()
+    assert Notification.objects.count() == 4
+
+
+def test_a_queue_that_is_down_loses_no_notification(scene, django_capture_on_commit_callbacks, monkeypatch):
+    w = scene
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr("halqa.notifications.tasks.notify_event", SimpleNamespace(enqueue=refuse))
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(w.draft, w.principal)
+    assert told(Kind.DECISION_SIGNED) == {"Teacher Tala", "Colleague Cyrus", "Expert Eve", "Parent Parisa"}
+
+
+def test_the_scheduler_sends_the_digest_once_however_many_schedulers_tick(scene, settle, smtp_server):
+    from halqa.core import scheduler
+
+    w = scene
+    services.set_preferences(w.colleague, {Kind.DECISION_SIGNED: Channel.DIGEST})
+    settle(lambda: sign(w.draft, w.principal))
+    smtp_server.messages.clear()
+    job = next(job for job in scheduler.JOBS if job.name == "notification-digests")
+    tomorrow_noon = dt.datetime.combine(timezone.now().date() + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+    monkey_now = tomorrow_noon
+
+    def tick():
+        return scheduler.tick(monkey_now, jobs=(job,))
+
+    from unittest import mock
+
+    with mock.patch("halqa.notifications.services.timezone.now", return_value=monkey_now):
+        assert settle(tick) == ["notification-digests"]
+        assert settle(tick) == []  # the second scheduler finds the slot taken
+    assert [m["to"] for m in smtp_server.messages] == [[w.colleague.email]]
