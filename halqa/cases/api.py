@@ -16,11 +16,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from halqa.accounts.choices import Grade, Subject
+from halqa.accounts.queries import people_visible_to
 from halqa.orgs.models import School
 
-from . import queries, services
+from . import matching, queries, services
 from .access import MANAGE, SEE_REQUESTER, case_access
-from .models import Audience, Case, DifficultyType, RequesterGroup, Stage, Urgency
+from .models import Audience, Case, DifficultyType, MemberRole, RequesterGroup, Stage, Urgency
 
 
 def text(max_length: int, **kwargs) -> serializers.CharField:
@@ -189,6 +190,24 @@ class FeedbackSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class GroupMemberSerializer(serializers.Serializer):
+    person = serializers.IntegerField(source="user_id")
+    display_name = serializers.CharField(source="user.display_name")
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+
+
+class AddMemberSerializer(serializers.Serializer):
+    person = serializers.IntegerField(help_text="Id of a person you may see in the directory.")
+    role = serializers.ChoiceField(choices=MemberRole.choices, required=False, default=MemberRole.MEMBER)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    person = serializers.IntegerField(source="person.pk")
+    display_name = serializers.CharField(source="person.display_name")
+    score = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
 class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("Someone moved this case meanwhile. Look again and choose.")
@@ -299,6 +318,36 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         services.give_feedback(case, actor=request.user, **data.validated_data)
         case = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(methods=["GET"], responses=GroupMemberSerializer(many=True), summary="The working group")
+    @extend_schema(
+        methods=["POST"],
+        request=AddMemberSerializer,
+        responses={201: GroupMemberSerializer},
+        summary="Add someone to the working group",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def members(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(queries.group_members(case, request.user))
+            return self.get_paginated_response(GroupMemberSerializer(page, many=True).data)
+        case_access.allowed(request.user, case).need(MANAGE)
+        data = AddMemberSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = people_visible_to(request.user).filter(pk=data.validated_data["person"]).first()
+        if person is None:
+            raise serializers.ValidationError({"person": [_("You cannot add this person.")]})
+        services.add_to_group(case, actor=request.user, person=person, role=data.validated_data["role"])
+        member = case.members.select_related("user").get(user=person)
+        return Response(GroupMemberSerializer(member).data, status=201)
+
+    @extend_schema(responses=SuggestionSerializer(many=True), summary="Who could help, ranked, with the reasons")
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request, pk=None):
+        case = self.get_object()
+        case_access.allowed(request.user, case).need(MANAGE)
+        return Response(SuggestionSerializer(matching.suggest(case, request.user), many=True).data)
 
     @extend_schema(responses=EventSerializer(many=True), summary="The case's history")
     @action(detail=True, methods=["get"])

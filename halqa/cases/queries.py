@@ -47,3 +47,15 @@ def case_events(case: Case) -> QuerySet[Event]:
     """The case's history, oldest first: who moved it, when, and why."""
     kind = ContentType.objects.get_for_model(Case)
     return Event.objects.filter(target_type=kind, target_id=case.pk).select_related("actor").order_by("at", "id")
+
+
+def group_members(case: Case, viewer):
+    """The working group as `viewer` may see it: whole for its members, the coordinators and the
+    requester; for anyone else only the people they may see in the directory (a parent or a student
+    in the group stays unknown to a community member who may not know them)."""
+    from halqa.accounts.queries import people_visible_to
+
+    members = case.members.select_related("user").order_by("created_at", "id")
+    if case_access.roles(viewer, case):
+        return members
+    return members.filter(user__in=people_visible_to(viewer).values("pk"))

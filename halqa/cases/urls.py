@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/clarify/", views.case_clarify, name="clarify"),
     path("<int:pk>/triage/", views.case_triage, name="triage"),
     path("<int:pk>/feedback/", views.case_feedback, name="feedback"),
+    path("<int:pk>/group/", views.case_add_member, name="add_member"),
 ]

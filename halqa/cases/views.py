@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from halqa.accounts.queries import people_visible_to
 from halqa.orgs.views import add_form_errors
 
-from . import queries, services
+from . import matching, queries, services
 from .access import case_access
 from .forms import ClarifyForm, FeedbackForm, FilterForm, IntakeForm, MoveForm, TranscribeForm, TriageForm
 from .models import RequesterGroup, Stage
@@ -140,6 +141,8 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
         "move_form": forms.get("move_form") if stages else None,
         "history": queries.case_events(case),
         "clarifications": case.clarifications.select_related("author"),
+        "members": queries.group_members(case, request.user),
+        "suggestions": matching.suggest(case, request.user, limit=6) if open_case and can.manage else [],
         **{name: form for name, form in forms.items() if name != "move_form"},
     }
     return render(request, "cases/detail.html", context, status=status)
@@ -250,3 +253,25 @@ def case_move(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The case was moved."))
             return redirect(case)
     return _case_page(request, case, can, status=400, move_form=form)
+
+
+@login_required
+@require_POST
+def case_add_member(request: HttpRequest, pk: int) -> HttpResponse:
+    case, can = case_access.get(request.user, pk, queries.cases_visible_to(request.user))
+    can.need("manage")
+    person = (
+        people_visible_to(request.user).filter(pk=request.POST.get("person") or 0).first()
+        if (request.POST.get("person") or "").isdigit()
+        else None
+    )
+    if person is None:
+        messages.error(request, _("You cannot add this person."))
+        return redirect(case)
+    try:
+        services.add_to_group(case, actor=request.user, person=person, role=request.POST.get("role") or "member")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s was added to the working group.") % {"name": person})
+    return redirect(case)

@@ -112,6 +112,11 @@ PAGES: dict[str, Page] = {
     "discussions:reply": Page(lambda ids: {"pk": ids.post}),  # without htmx: a page of its own
     "discussions:edit": Page(lambda ids: {"pk": ids.own_post}),
     # Notifications
+    # Cases
+    "cases:list": Page(),
+    "cases:new": Page(),
+    "cases:transcribe": Page(),
+    "cases:detail": Page(lambda ids: {"pk": ids.case}),
     "notifications:list": Page(),
     "notifications:settings": Page(),
     # The administrator's
@@ -165,6 +170,11 @@ POST_ONLY = {
     "communities:decision_delete": "communities:decision",
     "discussions:create": "communities:detail",
     "discussions:delete": "communities:detail",
+    "cases:move": "cases:detail",
+    "cases:clarify": "cases:detail",
+    "cases:triage": "cases:detail",
+    "cases:feedback": "cases:detail",
+    "cases:add_member": "cases:detail",
     "notifications:read": "notifications:list",
     "notifications:read_all": "notifications:list",
 }
@@ -237,6 +247,7 @@ def demo_ids(demo) -> SimpleNamespace:
     from allauth.account.utils import user_pk_to_url_str
     from django.utils import timezone
 
+    from halqa.cases.models import Case
     from halqa.communities import services as communities
     from halqa.communities.models import Community, DecisionStatus
     from halqa.core.models import DeliveryStatus, OutboundEmail
@@ -276,6 +287,7 @@ def demo_ids(demo) -> SimpleNamespace:
         draft_decision=draft.pk,
         post=posts.exclude(author=demo.teacher).first().pk,
         own_post=posts.filter(author=demo.teacher).first().pk,
+        case=Case.objects.filter(requester=demo.teacher).order_by("pk").first().pk,
     )
 
 

@@ -485,3 +485,73 @@ def test_the_case_page_forms_answer_both_sides(cases, login):
     )
     assert login(cases.teacher).post(reverse("cases:feedback", args=[case.pk]), {"helpful": "5"}).status_code == 400
     assert login(cases.other_teacher).post(reverse("cases:feedback", args=[case.pk]), {}).status_code == 404
+
+
+# --- The working group and matching ---------------------------------------------------------------
+
+
+def test_matching_ranks_people_with_reasons_and_never_proposes_the_wrong_ones(cases):
+    from halqa.accounts.services import update_profile
+
+    case = cases.anonymous_case
+    Case.objects.filter(pk=case.pk).update(subject="math", grade="7")
+    case.refresh_from_db()
+    update_profile(cases.colleague, subjects=["math"], grades=["7"], expertise=["afraid of the board"])
+    suggestions = api_as(cases.principal).get(f"{API}{case.pk}/suggestions/").json()
+    people = [s["person"] for s in suggestions]
+    assert people and people[0] == cases.colleague.pk
+    first = suggestions[0]["reasons"]
+    assert any("Mathematics" in r for r in first) and any("Grade 7" in r for r in first)
+    assert any("afraid of the board" in r for r in first)
+    for excluded in (cases.parent, cases.student, cases.other_parent):  # the requester; private people
+        assert excluded.pk not in people
+    assert api_as(cases.teacher).get(f"{API}{case.pk}/suggestions/").status_code == 404  # may not see it
+    assert api_as(cases.parent).get(f"{API}{case.pk}/suggestions/").status_code == 403  # the requester
+
+
+def test_the_coordinator_forms_the_group_and_a_parent_is_a_full_participant(cases, login):
+    case = cases.open_case  # Tala's case
+    response = api_as(cases.principal).post(
+        f"{API}{case.pk}/members/", {"person": cases.parent.pk, "role": "member"}, format="json"
+    )
+    assert response.status_code == 201
+    assert api_as(cases.parent).get(f"{API}{case.pk}/").status_code == 200  # a full participant now
+    assert move(cases.parent, case, to="declined", note="x").status_code == 403  # but not a coordinator
+    # a community member who may not see the parent in the directory does not see her in the group
+    listed = api_as(cases.expert).get(f"{API}{case.pk}/members/").json()["results"]
+    assert cases.parent.pk not in {m["person"] for m in listed}
+    whole = api_as(cases.teacher).get(f"{API}{case.pk}/members/").json()["results"]
+    assert cases.parent.pk in {m["person"] for m in whole}
+    assert (
+        api_as(cases.colleague).post(f"{API}{case.pk}/members/", {"person": cases.expert.pk}, format="json").status_code
+        == 403
+    )
+    refused = api_as(cases.principal).post(f"{API}{case.pk}/members/", {"person": cases.other_parent.pk}, format="json")
+    assert refused.status_code == 400  # not someone the principal may see
+    assert (
+        login(cases.principal)
+        .post(reverse("cases:add_member", args=[case.pk]), {"person": cases.expert.pk, "role": "expert"})
+        .status_code
+        == 302
+    )
+    assert case.members.filter(user=cases.expert, role="expert").exists()
+    assert (
+        login(cases.teacher).post(reverse("cases:add_member", args=[case.pk]), {"person": cases.expert.pk}).status_code
+        == 403
+    )
+    assert (
+        login(cases.other_teacher)
+        .post(reverse("cases:add_member", args=[case.pk]), {"person": cases.expert.pk})
+        .status_code
+        == 404
+    )
+
+
+def test_suggestions_stay_within_a_fixed_number_of_queries(cases):
+    from halqa.orgs.tests.seeding import seed_tenfold
+
+    client = api_as(cases.principal)
+    url = f"{API}{cases.open_case.pk}/suggestions/"
+    assert_query_bound(
+        lambda: client.get(url), grow=lambda: seed_tenfold(cases), check=lambda r: r.status_code == 200, ceiling=20
+    )
