@@ -156,6 +156,11 @@ class Case(models.Model):
     stage_changed_at = models.DateTimeField(default=timezone.now)
     session_at = models.DateTimeField(_("session date"), null=True, blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # Planning (reverse planning from `target_date`, critical chain): each stage's due date as
+    # {stage: "YYYY-MM-DD"}, and the buffer pooled from the lean stage estimates, in working days.
+    due_dates = models.JSONField(_("due dates"), default=dict, blank=True)
+    buffer_days = models.PositiveSmallIntegerField(_("buffer (working days)"), default=0)
+    board_position = models.PositiveIntegerField(default=0, help_text="Order of the card within its column.")
     decline_reason = models.TextField(_("why it was declined"), max_length=2000, blank=True)
     close_reason = models.TextField(_("why it was closed"), max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -244,3 +249,58 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.helpful}/5"
+
+
+class BoardLimit(models.Model):
+    """A work-in-progress limit for one column (stage) of a board: a community's board, or a
+    school's coordinator board when `community` is empty."""
+
+    school = models.ForeignKey("orgs.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    limit = models.PositiveSmallIntegerField(_("work-in-progress limit"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "community", "stage"], name="board_limit_once"),
+            models.CheckConstraint(
+                condition=models.Q(school__isnull=False) | models.Q(community__isnull=False),
+                name="board_limit_has_board",
+            ),
+        ]
+        verbose_name = _("work-in-progress limit")
+
+    def __str__(self) -> str:
+        return f"{self.stage} ≤ {self.limit}"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    HANDLED = "handled", _("Handled")
+
+
+class Risk(models.Model):
+    """Seed 004: "we determine potential risks and resources" — a risk or a resource of a case, with
+    an owner."""
+
+    class Kind(models.TextChoices):
+        RISK = "risk", _("Risk")
+        RESOURCE = "resource", _("Resource")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risks")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.RISK)
+    description = models.CharField(_("description"), max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=8, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("risk or resource")
+
+    def __str__(self) -> str:
+        return self.description[:60]
