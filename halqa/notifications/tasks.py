@@ -22,7 +22,7 @@ from django_tasks import task
 
 @task()
 def notify_event(event_id: int) -> int:
-    """Notify the people an event concerns; returns how many rows it wrote (0 when run again)."""
+    """Notify the people an event concerns; returns how many it concerned (a second run writes nothing)."""
     from halqa.events.models import Event
 
     from . import services
