@@ -73,12 +73,19 @@ def pytest_report_header(config):
     return None
 
 
+# Data migrations that fill vocabularies (idempotent), and the function that does it.
+VOCABULARY_MIGRATIONS = [
+    ("halqa.accounts.migrations.0002_vocabularies", "fill"),  # roles, subjects, grades
+    ("halqa.cases.migrations.0002_vocabulary", "forwards"),  # difficulty types, topics
+]
+
+
 def _seed_vocabularies() -> None:
-    """Roles, subjects and grades are rows filled by a data migration; a transactional test's flush empties them."""
+    """Vocabularies are rows filled by data migrations; a transactional test's flush empties them."""
     from django.apps import apps
 
-    migration = importlib.import_module("halqa.accounts.migrations.0002_vocabularies")
-    migration.fill(apps, None)
+    for module, function in VOCABULARY_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.hookimpl(hookwrapper=True)
