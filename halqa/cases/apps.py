@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "halqa.cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from . import access, notify  # noqa: F401  (the policy and the notification rules register themselves)

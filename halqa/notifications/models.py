@@ -20,6 +20,11 @@ class Kind(models.TextChoices):
     INVITED = "invited", _("You are invited to a community")
     REQUEST_ANSWERED = "request_answered", _("Your request to join a community is answered")
     ROLE_CHANGED = "role_changed", _("Your role in a community changed")
+    CASE_MOVED = "case_moved", _("A case you asked or work on moved on")
+    CASE_QUESTION = "case_question", _("You are asked a question about your request")
+    CASE_ANSWER = "case_answer", _("The requester answered the questions")
+    CASE_GROUP = "case_group", _("You are added to a case's working group")
+    CASE_FEEDBACK = "case_feedback", _("The requester said whether the solution helps")
 
 
 class Channel(models.TextChoices):

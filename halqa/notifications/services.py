@@ -81,7 +81,11 @@ def deliver(event: Event, rule: Rule | None = None) -> list[Notification]:
         subject = rule.subject(event)
         if subject is None:
             return []
-        if event.community_id is not None and event.community_id == getattr(subject, "pk", None):
+        if (
+            event.community_id is not None
+            and subject._meta.label == "communities.Community"
+            and (event.community_id == subject.pk)
+        ):
             event.community = subject  # the sentence names it; no second query
         people = recipients_of(event, rule, subject)
         channels = channels_for(people, rule.kind)

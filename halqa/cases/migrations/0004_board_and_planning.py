@@ -7,58 +7,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_clarifications_and_feedback'),
-        ('communities', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("cases", "0003_clarifications_and_feedback"),
+        ("communities", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='board_position',
-            field=models.PositiveIntegerField(default=0, help_text='Order of the card within its column.'),
+            model_name="case",
+            name="board_position",
+            field=models.PositiveIntegerField(default=0, help_text="Order of the card within its column."),
         ),
         migrations.AddField(
-            model_name='case',
-            name='buffer_days',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='buffer (working days)'),
+            model_name="case",
+            name="buffer_days",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="buffer (working days)"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='due_dates',
-            field=models.JSONField(blank=True, default=dict, verbose_name='due dates'),
+            model_name="case",
+            name="due_dates",
+            field=models.JSONField(blank=True, default=dict, verbose_name="due dates"),
         ),
         migrations.CreateModel(
-            name='Risk',
+            name="Risk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('risk', 'Risk'), ('resource', 'Resource')], default='risk', max_length=8, verbose_name='kind')),
-                ('description', models.CharField(max_length=500, verbose_name='description')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('handled', 'Handled')], default='open', max_length=8, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='cases.case')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("risk", "Risk"), ("resource", "Resource")],
+                        default="risk",
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("description", models.CharField(max_length=500, verbose_name="description")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("handled", "Handled")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="risks", to="cases.case"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'risk or resource',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "risk or resource",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='BoardLimit',
+            name="BoardLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('submitted', 'Submitted'), ('clarifying', 'Clarifying'), ('matched', 'Group formed'), ('scheduled', 'Session scheduled'), ('preparing', 'Preparing'), ('in_session', 'In session'), ('drafting', 'Drafting the solution'), ('in_review', 'In expert review'), ('published', 'Solution published'), ('feedback', 'Waiting for feedback'), ('closed', 'Closed'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], max_length=16, verbose_name='stage')),
-                ('limit', models.PositiveSmallIntegerField(verbose_name='work-in-progress limit')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='communities.community')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.school')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("clarifying", "Clarifying"),
+                            ("matched", "Group formed"),
+                            ("scheduled", "Session scheduled"),
+                            ("preparing", "Preparing"),
+                            ("in_session", "In session"),
+                            ("drafting", "Drafting the solution"),
+                            ("in_review", "In expert review"),
+                            ("published", "Solution published"),
+                            ("feedback", "Waiting for feedback"),
+                            ("closed", "Closed"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=16,
+                        verbose_name="stage",
+                    ),
+                ),
+                ("limit", models.PositiveSmallIntegerField(verbose_name="work-in-progress limit")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="communities.community",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.school",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work-in-progress limit',
-                'constraints': [models.UniqueConstraint(fields=('school', 'community', 'stage'), name='board_limit_once'), models.CheckConstraint(condition=models.Q(('school__isnull', False), ('community__isnull', False), _connector='OR'), name='board_limit_has_board')],
+                "verbose_name": "work-in-progress limit",
+                "constraints": [
+                    models.UniqueConstraint(fields=("school", "community", "stage"), name="board_limit_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(("school__isnull", False), ("community__isnull", False), _connector="OR"),
+                        name="board_limit_has_board",
+                    ),
+                ],
             },
         ),
     ]

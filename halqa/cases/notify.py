@@ -1,0 +1,102 @@
+"""What a case's people are told, through the one notification system (halqa/notifications).
+
+Moves reach the requester and the working group; a clarifying question reaches the requester and
+their answer the group and those who asked; being added to a group reaches that person; feedback
+reaches the group. Nobody is told about a case they may not open, and an anonymous requester is
+never named (their own events carry no actor).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from halqa.events.describe import _say as say
+from halqa.events.models import Event, Verb
+from halqa.notifications.kinds import DEFAULTS
+from halqa.notifications.models import Channel, Kind
+from halqa.notifications.registry import Rule, register
+
+from .access import VIEW, case_access
+from .models import Case, Stage
+
+
+def case_of(event: Event) -> Case | None:
+    return Case.objects.select_related("school", "requester").filter(pk=event.target_id).first()
+
+
+def may_see(person, case: Case) -> bool:
+    return VIEW in case_access.allowed(person, case)
+
+
+def group(case: Case) -> list:
+    return [member.user for member in case.members.select_related("user")]
+
+
+def requester_and_group(event: Event, case: Case) -> list:
+    people = group(case)
+    return [case.requester, *people] if case.requester else people
+
+
+def requester(event: Event, case: Case) -> list:
+    return [case.requester] if case.requester else []
+
+
+def group_and_askers(event: Event, case: Case) -> list:
+    askers = [c.author for c in case.clarifications.filter(is_question=True).select_related("author") if c.author]
+    return [*group(case), *askers]
+
+
+def added_person(event: Event, case: Case) -> list:
+    from halqa.accounts.models import User
+
+    person = (event.after or {}).get("member") if isinstance(event.after, dict) else None
+    return list(User.objects.filter(pk=person)) if person else []
+
+
+def link(event: Event) -> str:
+    from django.urls import reverse
+
+    return reverse("cases:detail", args=[event.target_id])
+
+
+def moved(event: Event, who: str) -> str:
+    stage = (event.after or {}).get("stage") if isinstance(event.after, dict) else None
+    label = Stage(stage).label if stage in Stage.values else stage
+    return say(_("%(who)s moved “%(case)s” to “%(stage)s”"), {"who": who, "case": event.target_label, "stage": label})
+
+
+def question(event: Event, who: str) -> str:
+    return say(_("%(who)s asked you a question about “%(case)s”"), {"who": who, "case": event.target_label})
+
+
+def answer(event: Event, who: str) -> str:
+    return say(_("The requester answered the questions about “%(case)s”"), {"case": event.target_label})
+
+
+def added(event: Event, who: str) -> str:
+    return say(_("%(who)s added you to the working group of “%(case)s”"), {"who": who, "case": event.target_label})
+
+
+def feedback(event: Event, who: str) -> str:
+    return say(_("The requester said whether the solution to “%(case)s” helps"), {"case": event.target_label})
+
+
+DEFAULTS.update(
+    {
+        Kind.CASE_MOVED: Channel.DIGEST,
+        Kind.CASE_QUESTION: Channel.IMMEDIATELY,
+        Kind.CASE_ANSWER: Channel.IMMEDIATELY,
+        Kind.CASE_GROUP: Channel.IMMEDIATELY,
+        Kind.CASE_FEEDBACK: Channel.IMMEDIATELY,
+    }
+)
+for verb, kind, recipients, sentence in (
+    (Verb.CASE_MOVED, Kind.CASE_MOVED, requester_and_group, moved),
+    (Verb.CASE_QUESTION, Kind.CASE_QUESTION, requester, question),
+    (Verb.CASE_ANSWER, Kind.CASE_ANSWER, group_and_askers, answer),
+    (Verb.CASE_MEMBER_ADDED, Kind.CASE_GROUP, added_person, added),
+    (Verb.CASE_FEEDBACK, Kind.CASE_FEEDBACK, group_and_askers, feedback),
+):
+    register(
+        verb, Rule(kind=kind, subject=case_of, recipients=recipients, may_see=may_see, sentence=sentence, link=link)
+    )
