@@ -223,3 +223,36 @@ def login(client):
         return client
 
     return as_
+
+
+# --- Vocabularies after a transactional test --------------------------------------------------
+
+# Rows that data migrations fill (roles, subjects, grades; case difficulty types and topics). A
+# transactional test ends by flushing every table, so they are put back for whatever runs next in
+# the same process.
+VOCABULARY_MIGRATIONS = [
+    ("halqa.accounts.migrations.0002_vocabularies", "fill"),
+    ("halqa.cases.migrations.0002_vocabulary", "forwards"),
+]
+
+
+def _transactional(item) -> bool:
+    if "transactional_db" in getattr(item, "fixturenames", ()):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if nextitem is None or not _transactional(item):
+        return
+    import importlib
+
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for module, function in VOCABULARY_MIGRATIONS:
+            getattr(importlib.import_module(module), function)(apps, None)
