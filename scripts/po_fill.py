@@ -1,7 +1,8 @@
 """Fill or correct translations in the catalogs from a JSON file: {lang: {msgid: msgstr or [plural forms]}}.
 
 Used by maintainers after `make messages` to apply reviewed translations; clears the fuzzy flag.
-Usage: .venv/bin/python scripts/po_fill.py translations.json
+Usage: .venv/bin/python scripts/po_fill.py translations.json [--force]
+Only untranslated and fuzzy entries are filled, unless --force corrects translated ones too.
 """
 
 import json
@@ -13,7 +14,7 @@ import polib
 LOCALE = Path(__file__).resolve().parent.parent / "halqa" / "locale"
 
 
-def main(path: str) -> None:
+def main(path: str, force: bool = False) -> None:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     for language, entries in data.items():
         po_path = LOCALE / language / "LC_MESSAGES" / "django.po"
@@ -21,6 +22,8 @@ def main(path: str) -> None:
         for entry in po:
             if entry.msgid not in entries:
                 continue
+            if entry.translated() and "fuzzy" not in entry.flags and not force:
+                continue  # an entry with the same msgid in another context keeps its translation
             value = entries[entry.msgid]
             if isinstance(value, list):
                 entry.msgstr_plural = dict(enumerate(value))
@@ -34,4 +37,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], force="--force" in sys.argv[2:])
