@@ -21,7 +21,7 @@ from . import registry
 from .models import Attachment, Post, Thread
 from .uploads import ALLOWED_EXTENSIONS, KINDS, MAX_ATTACHMENTS, max_bytes
 
-POSTS_PER_PAGE = 20  # top-level posts (conversations) per page
+POSTS_PER_PAGE = 10  # conversations per page: the page that hosts a discussion shows other things too
 MAX_NESTING = 3  # replies are indented at most this many levels; deeper ones line up at the last level
 PICKER_LIMIT = 8
 PAGE_PARAMETER = "discussion_page"

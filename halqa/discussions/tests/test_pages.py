@@ -107,9 +107,9 @@ def test_the_newest_activity_is_last_and_shown_first(world, host, thread):
         write(world.teacher, thread, f"Conversation {n:02d}")
     html = show(world.teacher, host)
     assert "Conversation 24" in html and "Conversation 20" in html and "Conversation 19" not in html
-    assert "Page 2 of 2" in html and f"?discussion_page=1#discussion-{thread.pk}" in html
+    assert "Page 3 of 3" in html and f"?discussion_page=2#discussion-{thread.pk}" in html
     first_page = show(world.teacher, host, "?discussion_page=1")
-    assert "Conversation 00" in first_page and "Conversation 19" in first_page and "Conversation 20" not in first_page
+    assert "Conversation 00" in first_page and "Conversation 09" in first_page and "Conversation 10" not in first_page
     write(world.colleague, thread, "A late reply", parent=first)  # brings the first conversation back to the end
     html = show(world.teacher, host)
     assert "Conversation 00" in html and "A late reply" in html and "Conversation 20" not in html
