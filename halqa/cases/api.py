@@ -9,8 +9,9 @@ but the school's coordinators.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,9 +20,9 @@ from halqa.accounts.choices import Grade, Subject
 from halqa.accounts.queries import people_visible_to
 from halqa.orgs.models import School
 
-from . import matching, queries, services
+from . import matching, planning, queries, services
 from .access import MANAGE, SEE_REQUESTER, case_access
-from .models import Audience, Case, DifficultyType, MemberRole, RequesterGroup, Stage, Urgency
+from .models import Audience, Case, DifficultyType, MemberRole, RequesterGroup, Risk, RiskStatus, Stage, Urgency
 
 
 def text(max_length: int, **kwargs) -> serializers.CharField:
@@ -89,10 +90,24 @@ class CaseSerializer(serializers.ModelSerializer):
         return {"name": case.requester_name} if case.requester_name else None
 
 
+class BufferSerializer(serializers.Serializer):
+    """The case buffer's fever-chart reading today (critical chain)."""
+
+    buffer_days = serializers.IntegerField(help_text="Working days pooled from the lean stage estimates.")
+    late_days = serializers.IntegerField(help_text="Working days the current stage is past its due date.")
+    consumed_percent = serializers.IntegerField(help_text="Share of the buffer used (over 100: used up).")
+    done_percent = serializers.IntegerField(help_text="Share of the planned chain in the stages behind the case.")
+    zone = serializers.ChoiceField(choices=["green", "yellow", "red"])
+    label = serializers.CharField()
+
+
 class CaseDetailSerializer(CaseSerializer):
-    """A case with its whole story, and the moves the caller may make now."""
+    """A case with its whole story, its plan, and the moves the caller may make now."""
 
     moves = serializers.SerializerMethodField(help_text="The stages you may move the case to now.")
+    due_dates = serializers.SerializerMethodField(help_text="Each planned stage's due date, {stage: date}.")
+    overdue = serializers.SerializerMethodField(help_text="Today is past the due date of the current stage.")
+    buffer = serializers.SerializerMethodField(help_text="The buffer's status; null without a plan.")
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -103,12 +118,29 @@ class CaseDetailSerializer(CaseSerializer):
             "will_join",
             "decline_reason",
             "close_reason",
+            "target_date",
+            "due_dates",
+            "buffer_days",
+            "overdue",
+            "buffer",
             "moves",
         ]
         read_only_fields = fields
 
     def get_moves(self, case) -> list[str]:
         return services.moves_for(self.context["request"].user, case)
+
+    @extend_schema_field(serializers.DictField(child=serializers.DateField()))
+    def get_due_dates(self, case) -> dict:
+        return {stage: day.isoformat() for stage, day in planning.parse_due_dates(case.due_dates).items()}
+
+    def get_overdue(self, case) -> bool:
+        return planning.is_overdue(case.stage, case.due_dates, timezone.localdate())
+
+    @extend_schema_field(BufferSerializer(allow_null=True))
+    def get_buffer(self, case) -> dict | None:
+        status = services.plan_status(case)
+        return BufferSerializer(status).data if status else None
 
 
 class IntakeSerializer(serializers.Serializer):
@@ -206,6 +238,29 @@ class SuggestionSerializer(serializers.Serializer):
     display_name = serializers.CharField(source="person.display_name")
     score = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.CharField())
+
+
+class PlanSerializer(serializers.Serializer):
+    target_date = serializers.DateField(help_text="When the requester should have a usable solution.")
+
+
+class RiskSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=Risk.Kind.choices, default=Risk.Kind.RISK)
+    description = serializers.CharField(max_length=500)
+    owner = serializers.IntegerField(
+        source="owner_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Id of someone of the working group or a coordinator of the school.",
+    )
+    owner_name = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=RiskStatus.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_owner_name(self, risk) -> str | None:
+        return risk.owner.display_name if risk.owner_id else None
 
 
 class ConflictError(exceptions.APIException):
@@ -348,6 +403,57 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         case_access.allowed(request.user, case).need(MANAGE)
         return Response(SuggestionSerializer(matching.suggest(case, request.user), many=True).data)
+
+    @extend_schema(request=PlanSerializer, responses=CaseDetailSerializer, summary="Plan back from a target date")
+    @action(detail=True, methods=["post"])
+    def plan(self, request, pk=None):
+        """Set the target date: each stage ahead gets a due date over the school's working days,
+        and the time the lean estimates save is pooled in the case's buffer."""
+        case = self.get_object()
+        if not services.may_plan(request.user, case):
+            raise PermissionDenied(_("Only the coordinators and the working group plan this case."))
+        data = PlanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.plan(case, actor=request.user, target_date=data.validated_data["target_date"])
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(methods=["GET"], responses=RiskSerializer(many=True), summary="Risks and resources")
+    @extend_schema(
+        methods=["POST"], request=RiskSerializer, responses={201: RiskSerializer}, summary="Name a risk or a resource"
+    )
+    @action(detail=True, methods=["get", "post"])
+    def risks(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(case.risks.select_related("owner"))
+            return self.get_paginated_response(RiskSerializer(page, many=True).data)
+        if not services.may_plan(request.user, case):
+            raise PermissionDenied(_("Only the coordinators and the working group keep the risks of this case."))
+        data = RiskSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        owner = None
+        if fields.get("owner_id"):
+            owner = services.risk_owners(case).filter(pk=fields["owner_id"]).first()
+            if owner is None:
+                raise serializers.ValidationError(
+                    {"owner": [_("Choose someone of the working group or a coordinator.")]}
+                )
+        risk = services.add_risk(
+            case, actor=request.user, kind=fields["kind"], description=fields["description"], owner=owner
+        )
+        return Response(RiskSerializer(risk).data, status=201)
+
+    @extend_schema(request=None, responses=RiskSerializer, summary="Mark a risk or a resource handled")
+    @action(detail=True, methods=["post"], url_path=r"risks/(?P<risk_pk>[0-9]+)/handled")
+    def risk_handled(self, request, pk=None, risk_pk=None):
+        case = self.get_object()
+        risk = case.risks.filter(pk=risk_pk).first()
+        if risk is None:
+            raise exceptions.NotFound()
+        risk = services.handle_risk(risk, actor=request.user)
+        return Response(RiskSerializer(risk).data)
 
     @extend_schema(responses=EventSerializer(many=True), summary="The case's history")
     @action(detail=True, methods=["get"])

@@ -253,4 +253,65 @@ def load(people: dict, schools: dict) -> int:
             session_at = timezone.now() + dt.timedelta(days=5) if stage == Stage.SCHEDULED else None
             case = services.move(case, actor=people[who], to=stage, note=note, session_at=session_at)
         created += 1
+    load_planning(people, schools)
     return created
+
+
+# The demo schools' holidays, around today so that plans step over them: (school, leader, name,
+# first day from today, last day from today or None).
+HOLIDAYS = [
+    ("farabi", "principal.farabi@halqa.test", "إجازة منتصف الفصل الدراسي", 15, 19),
+    ("hafez", "principal.hafez@halqa.test", "تعطیل رسمی", 8, None),
+    ("school17", "principal.school17@halqa.test", "Осенние каникулы", 10, 16),
+]
+# Demo plans: (case title, who plans, target in days from today, planned how many days ago).
+# The Persian parent's case was planned three weeks ago and has not moved since: it is overdue.
+PLANS = [
+    ("طلاب الصف السابع لا يكملون بطاقة الخروج", "nora@halqa.test", 70, 0),
+    ("Не удаётся удержать внимание 7 «Б» после большой перемены", "maria@halqa.test", 30, 0),
+    ("نمی‌دانم نمره‌های دخترم را در دفتر الکترونیکی کجا ببینم", "principal.hafez@halqa.test", 60, 21),
+]
+RISKS = [
+    (
+        "طلاب الصف السابع لا يكملون بطاقة الخروج",
+        "nora@halqa.test",
+        "risk",
+        "اختبارات منتصف الفصل قد تؤخر الجلسة",
+        "nora@halqa.test",
+    ),
+    (
+        "طلاب الصف السابع لا يكملون بطاقة الخروج",
+        "nora@halqa.test",
+        "resource",
+        "بنك أسئلة الخروج الذي أعدّه قسم الرياضيات",
+        "expert@halqa.test",
+    ),
+]
+
+
+def load_planning(people: dict, schools: dict) -> None:
+    """Holidays, plans and risks for the demo, through the services; loading twice adds nothing."""
+    from halqa.orgs import services as orgs
+
+    today = timezone.localdate()
+    for school_key, leader, name, first, last in HOLIDAYS:
+        school = schools[school_key]
+        if leader in people and not school.holidays.filter(name=name).exists():
+            orgs.add_holiday(
+                school,
+                actor=people[leader],
+                name=name,
+                starts=today + dt.timedelta(days=first),
+                ends=today + dt.timedelta(days=last) if last is not None else None,
+            )
+    for title, who, target_in, days_ago in PLANS:
+        case = Case.objects.filter(title=title).select_related("school").first()
+        if case is None or case.due_dates or who not in people:
+            continue
+        planned_on = today - dt.timedelta(days=days_ago)
+        services.plan(case, actor=people[who], target_date=planned_on + dt.timedelta(days=target_in), today=planned_on)
+    for title, who, kind, description, owner in RISKS:
+        case = Case.objects.filter(title=title).first()
+        if case is None or case.risks.filter(description=description).exists():
+            continue
+        services.add_risk(case, actor=people[who], kind=kind, description=description, owner=people.get(owner))

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from halqa.accounts.choices import Grade, Subject
 
-from .models import Audience, Channel, DifficultyType, RequesterGroup, Stage, Topic, Urgency
+from .models import Audience, Channel, DifficultyType, RequesterGroup, Risk, Stage, Topic, Urgency
 
 # Parents and students tell their story in their own words (seed 004: the tools differ by who asks).
 WORDING = {
@@ -160,3 +160,21 @@ class FeedbackForm(forms.Form):
             "can_use": data["can_use"] == "yes",
             "comment": data["comment"],
         }
+
+
+class PlanForm(forms.Form):
+    target_date = forms.DateField(
+        label=_("Target date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("When the requester should have a solution they can use."),
+    )
+
+
+class RiskForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Risk.Kind.choices, initial=Risk.Kind.RISK)
+    description = forms.CharField(label=_("Description"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("Nobody yet"))
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners

@@ -7,6 +7,8 @@ requester never appears in the event trail: their own actions are recorded witho
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +23,7 @@ from halqa.events.models import Verb
 from halqa.orgs.access import standing
 from halqa.orgs.models import School
 
-from . import workflow
+from . import planning, workflow
 from .access import MANAGE, MOVE, REQUESTER, case_access, coordinated_schools
 from .models import FINAL_STAGES, Audience, Case, Channel, DifficultyTypeRow, RequesterGroup, Stage, Topic
 
@@ -462,3 +464,191 @@ def give_feedback(
     else:
         move(locked, actor=actor, to=Stage.DRAFTING, note=comment)
     return feedback
+
+
+# --- Planning: reverse planning and the critical chain --------------------------------------------
+
+
+def calendar_for(school: School, *, today: dt.date | None = None) -> planning.WorkingCalendar:
+    """The school's working days: its weekend and the holidays it entered (those near enough to
+    matter for a plan: from a year back to as far ahead as a target may lie)."""
+    from halqa.orgs.models import WEEKEND_DAYS, Weekend
+
+    today = today or timezone.localdate()
+    holidays = (
+        school.holidays.filter(
+            starts__lte=today + dt.timedelta(days=planning.MAX_TARGET_DAYS + 7),
+        )
+        .exclude(ends__lt=today - dt.timedelta(days=366))
+        .exclude(ends__isnull=True, starts__lt=today - dt.timedelta(days=366))
+    )
+    weekend = WEEKEND_DAYS.get(school.weekend, WEEKEND_DAYS[Weekend.FRIDAY_SATURDAY])
+    return planning.WorkingCalendar.of(weekend=weekend, holidays=holidays.values_list("starts", "ends"))
+
+
+def may_plan(actor: User, case: Case) -> bool:
+    """The coordinators and the working group plan an open case; the requester reads the plan."""
+    return not case.is_final and bool(case_access.roles(actor, case) & {workflow.COORDINATOR, workflow.GROUP})
+
+
+@transaction.atomic
+def plan(case: Case, *, actor: User, target_date: dt.date, today: dt.date | None = None) -> Case:
+    """Set the case's target date and plan the stages ahead of it backwards from there.
+
+    Each stage gets its lean estimate (half the community's duration, rounded up) and a due date
+    over the school's working days; the days saved make the case's buffer, just before the
+    target. Planning again (a new target, or the case moved back) replaces the plan."""
+    from halqa.communities.planning import stage_days_for
+
+    locked = Case.objects.select_for_update(of=("self",)).select_related("school", "community").get(pk=case.pk)
+    access.forget()
+    case_access.allowed(actor, locked).need("view")
+    if not may_plan(actor, locked):
+        raise PermissionDenied(_("Only the coordinators and the working group plan this case."))
+    today = today or timezone.localdate()
+    try:
+        result = planning.reverse_plan(
+            target_date,
+            stage_days_for(locked.community),
+            calendar=calendar_for(locked.school, today=today),
+            today=today,
+            from_stage=locked.stage,
+        )
+    except planning.PlanError as error:
+        raise ValidationError({"target_date": str(error.message)}) from None
+    before = {"target_date": locked.target_date, "due_dates": locked.due_dates, "buffer_days": locked.buffer_days}
+    locked.target_date = target_date
+    locked.due_dates = result.as_json()
+    locked.buffer_days = result.buffer_days
+    locked.save(update_fields=["target_date", "due_dates", "buffer_days", "updated_at"])
+    record(
+        Verb.CASE_PLANNED,
+        actor=actor,
+        target=locked,
+        before=before,
+        after={
+            "target_date": target_date,
+            "due_dates": locked.due_dates,
+            "buffer_days": result.buffer_days,
+            "chain_start": result.chain_start,
+        },
+        school=locked.school_id,
+        community=locked.community_id,
+    )
+    return locked
+
+
+def chain_start(case: Case) -> dt.date | None:
+    """The first working day of the case's current plan, as its planning event recorded it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from halqa.events.models import Event
+
+    after = (
+        Event.objects.filter(
+            target_type=ContentType.objects.get_for_model(Case), target_id=case.pk, verb=Verb.CASE_PLANNED
+        )
+        .order_by("-at", "-id")
+        .values_list("after", flat=True)
+        .first()
+    )
+    try:
+        return dt.date.fromisoformat((after or {}).get("chain_start") or "")
+    except (TypeError, ValueError):
+        return None
+
+
+def plan_status(case: Case, *, today: dt.date | None = None) -> planning.BufferStatus | None:
+    """The fever-chart reading of the case's plan today (None without a plan)."""
+    if not case.due_dates:
+        return None
+    today = today or timezone.localdate()
+    return planning.buffer_status(
+        case.stage,
+        case.due_dates,
+        case.buffer_days,
+        calendar=calendar_for(case.school, today=today),
+        today=today,
+        chain_start=chain_start(case),
+    )
+
+
+# --- Risks and resources ----------------------------------------------------------------------
+
+
+def risk_owners(case: Case):
+    """Who may own a risk or a resource of the case: its working group, the facilitators of its
+    community and the school's coordinators (coordinators, principal, deputy)."""
+    from django.db.models import Q
+
+    from halqa.communities.models import Role as CommunityRole
+    from halqa.communities.models import Status as CommunityStatus
+    from halqa.orgs.models import Position
+
+    coordinators = Q(
+        memberships__school=case.school_id,
+        memberships__position__in=[Position.COORDINATOR, Position.PRINCIPAL, Position.DEPUTY],
+    )
+    group = Q(pk__in=case.members.values("user_id"))
+    if case.community_id:
+        group |= Q(
+            community_memberships__community=case.community_id,
+            community_memberships__role=CommunityRole.FACILITATOR,
+            community_memberships__status=CommunityStatus.ACTIVE,
+        )
+    return User.objects.filter(is_active=True).filter(group | coordinators).distinct().order_by("display_name", "pk")
+
+
+@transaction.atomic
+def add_risk(case: Case, *, actor: User, description: str, kind: str = "risk", owner: User | None = None):
+    """Seed 004: the group names the risks and the resources of the case, each with an owner."""
+    from .models import Risk
+
+    case_access.allowed(actor, case).need("view")
+    if not may_plan(actor, case):
+        raise PermissionDenied(_("Only the coordinators and the working group keep the risks of this case."))
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": _("Describe the risk or the resource.")})
+    if kind not in Risk.Kind.values:
+        raise ValidationError({"kind": _("Choose a risk or a resource.")})
+    if owner is not None and not risk_owners(case).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("Choose someone of the working group or a coordinator.")})
+    risk = Risk(case=case, kind=kind, description=description, owner=owner)
+    risk.full_clean()
+    risk.save()
+    record(
+        Verb.CASE_RISK_ADDED,
+        actor=actor,
+        target=case,
+        after={"risk": risk.pk, "kind": kind, "owner": owner.pk if owner else None},
+        school=case.school_id,
+        community=case.community_id,
+    )
+    return risk
+
+
+@transaction.atomic
+def handle_risk(risk, *, actor: User):
+    """Mark a risk (or a resource) handled: it stays on the case, struck through."""
+    from .models import Risk, RiskStatus
+
+    locked = Risk.objects.select_for_update(of=("self",)).select_related("case__school").get(pk=risk.pk)
+    case = locked.case
+    case_access.allowed(actor, case).need("view")
+    if not may_plan(actor, case):
+        raise PermissionDenied(_("Only the coordinators and the working group keep the risks of this case."))
+    if locked.status == RiskStatus.HANDLED:
+        return locked
+    locked.status = RiskStatus.HANDLED
+    locked.save(update_fields=["status"])
+    record(
+        Verb.CASE_RISK_HANDLED,
+        actor=actor,
+        target=case,
+        before={"risk": locked.pk, "status": RiskStatus.OPEN},
+        after={"risk": locked.pk, "status": RiskStatus.HANDLED},
+        school=case.school_id,
+        community=case.community_id,
+    )
+    return locked

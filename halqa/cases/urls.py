@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/triage/", views.case_triage, name="triage"),
     path("<int:pk>/feedback/", views.case_feedback, name="feedback"),
     path("<int:pk>/group/", views.case_add_member, name="add_member"),
+    path("<int:pk>/plan/", plan_views.case_plan, name="plan"),
+    path("<int:pk>/risks/", plan_views.case_risk_add, name="risk_add"),
+    path("<int:pk>/risks/<int:risk_pk>/handled/", plan_views.case_risk_handled, name="risk_handled"),
 ]

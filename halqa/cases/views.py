@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from halqa.accounts.queries import people_visible_to
 from halqa.orgs.views import add_form_errors
 
-from . import matching, queries, services
+from . import matching, plan_views, queries, services
 from .access import case_access
 from .forms import ClarifyForm, FeedbackForm, FilterForm, IntakeForm, MoveForm, TranscribeForm, TriageForm
 from .models import RequesterGroup, Stage
@@ -32,7 +32,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": Paginator(found, PER_PAGE).get_page(request.GET.get("page")),
         "mine": queries.case_list(request.user, mine=True)[:10],
-        "queue": queries.queue(request.user)[:20],
+        "queue": plan_views.flag_overdue(queries.queue(request.user)[:20]),
         "may_ask": services.schools_for_intake(request.user).exists(),
         "may_transcribe": services.schools_coordinated_by(request.user).exists(),
     }
@@ -135,6 +135,7 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
         )
     if case.stage == Stage.FEEDBACK and "requester" in roles:
         forms.setdefault("feedback_form", FeedbackForm())
+    plan_views.page_forms(request.user, case, forms)
     context = {
         "case": case,
         "can": can,
@@ -143,6 +144,7 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
         "clarifications": case.clarifications.select_related("author"),
         "members": queries.group_members(case, request.user),
         "suggestions": matching.suggest(case, request.user, limit=6) if open_case and can.manage else [],
+        **plan_views.plan_card(request.user, case),
         **{name: form for name, form in forms.items() if name != "move_form"},
     }
     return render(request, "cases/detail.html", context, status=status)

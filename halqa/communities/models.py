@@ -60,6 +60,9 @@ class Community(models.Model):
     )
     cadence = models.CharField(_("meeting cadence"), max_length=16, choices=Cadence.choices, default=Cadence.BIWEEKLY)
     cadence_note = models.CharField(_("cadence details"), max_length=200, blank=True)
+    # Working days each stage of a case takes here, {stage: days}; a stage left out takes the
+    # default of `halqa.cases.planning.DEFAULT_DAYS` (read through `halqa.communities.planning`).
+    stage_days = models.JSONField(_("working days per stage"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
     )

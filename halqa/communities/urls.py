@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import planning, views
 
 app_name = "communities"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.community_detail, name="detail"),
     path("<int:pk>/edit/", views.community_edit, name="edit"),
     path("<int:pk>/charter/", views.charter_edit, name="charter"),
+    path("<int:pk>/planning/", planning.stage_days_edit, name="planning"),
     path("<int:pk>/charter/history/", views.charter_history, name="charter_history"),
     path("<int:pk>/goals/new/", views.goal_new, name="goal_new"),
     path("<int:pk>/goals/<int:goal_pk>/edit/", views.goal_edit, name="goal_edit"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,7 +13,7 @@ from halqa.core.models import DeliveryStatus
 
 from . import services
 from .access import CHANGE, network_access, school_access
-from .models import Authority, Invitation, Network, Position, School
+from .models import Authority, Holiday, Invitation, Network, Position, School
 from .queries import (
     invitations_managed_by,
     networks_visible_to,
@@ -37,11 +37,36 @@ class SchoolSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = School
-        fields = ["id", "name", "city", "stage", "description", "website", "authority", "networks", "staff_count"]
+        fields = [
+            "id",
+            "name",
+            "city",
+            "stage",
+            "description",
+            "website",
+            "weekend",
+            "authority",
+            "networks",
+            "staff_count",
+        ]
         read_only_fields = ["id", "authority", "networks", "staff_count"]
 
     def update(self, school, validated_data):
         return services.update_school(school, actor=self.context["request"].user, **validated_data)
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    """A day (or days, `ends` included) the school does not work; case plans skip it."""
+
+    class Meta:
+        model = Holiday
+        fields = ["id", "name", "starts", "ends"]
+        read_only_fields = ["id"]
+
+    def validate(self, data):
+        holiday = Holiday(**data)
+        holiday.clean()
+        return data
 
 
 class NetworkSerializer(serializers.ModelSerializer):
@@ -128,12 +153,38 @@ class SchoolViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Schools: every signed-in person may read them; a school's leaders may change it."""
 
     serializer_class = SchoolSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "post", "delete", "head", "options"]
     permission_classes = [MayChange]
     policy = school_access
 
     def get_queryset(self):
         return with_school_detail(schools_visible_to(self.request.user))
+
+    @extend_schema(methods=["GET"], responses=HolidaySerializer(many=True), summary="The school's holidays")
+    @extend_schema(
+        methods=["POST"], request=HolidaySerializer, responses={201: HolidaySerializer}, summary="Add a holiday"
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=HolidaySerializer)
+    def holidays(self, request, pk=None):
+        """Every signed-in person may read a school's holidays; its leaders add and remove them."""
+        school = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(school.holidays.order_by("starts", "id"))
+            return self.get_paginated_response(HolidaySerializer(page, many=True).data)
+        data = HolidaySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        holiday = services.add_holiday(school, actor=request.user, **data.validated_data)
+        return Response(HolidaySerializer(holiday).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, summary="Remove a holiday")
+    @action(detail=True, methods=["delete"], url_path=r"holidays/(?P<holiday_pk>[0-9]+)")
+    def holiday(self, request, pk=None, holiday_pk=None):
+        school = self.get_object()
+        holiday = school.holidays.filter(pk=holiday_pk).first()
+        if holiday is None:
+            raise exceptions.NotFound()
+        services.remove_holiday(holiday, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["organizations"])

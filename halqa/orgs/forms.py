@@ -1,14 +1,22 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Network, Position, School
+from .models import Holiday, Network, Position, School
 
 
 class SchoolForm(forms.ModelForm):
     class Meta:
         model = School
-        fields = ["name", "city", "stage", "description", "website"]
+        fields = ["name", "city", "stage", "description", "website", "weekend"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"weekend": _("The school's days off each week: case plans count working days only.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weekend"].required = False  # left out: unchanged
+
+    def clean_weekend(self) -> str:
+        return self.cleaned_data.get("weekend") or self.instance.weekend
 
 
 class NetworkForm(forms.ModelForm):
@@ -31,3 +39,10 @@ class InvitationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class HolidayForm(forms.ModelForm):
+    class Meta:
+        model = Holiday
+        fields = ["name", "starts", "ends"]
+        widgets = {"starts": forms.DateInput(attrs={"type": "date"}), "ends": forms.DateInput(attrs={"type": "date"})}

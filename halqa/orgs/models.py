@@ -37,6 +37,22 @@ class Stage(models.TextChoices):
     ALL = "all", _("All stages")
 
 
+class Weekend(models.TextChoices):
+    """A school's weekly days off: its working week, for planning (`halqa.cases.planning`)."""
+
+    FRIDAY_SATURDAY = "fri_sat", _("Friday and Saturday")
+    FRIDAY = "fri", _("Friday")
+    SATURDAY_SUNDAY = "sat_sun", _("Saturday and Sunday")
+
+
+# The weekend's days as `date.weekday()` numbers (Monday 0 … Sunday 6).
+WEEKEND_DAYS = {
+    Weekend.FRIDAY_SATURDAY: frozenset({4, 5}),
+    Weekend.FRIDAY: frozenset({4}),
+    Weekend.SATURDAY_SUNDAY: frozenset({5, 6}),
+}
+
+
 class School(models.Model):
     authority = models.ForeignKey(
         Authority, on_delete=models.PROTECT, related_name="schools", verbose_name=_("authority")
@@ -46,6 +62,7 @@ class School(models.Model):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.ALL)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     website = models.URLField(_("website"), blank=True)
+    weekend = models.CharField(_("weekend"), max_length=8, choices=Weekend.choices, default=Weekend.FRIDAY_SATURDAY)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -58,6 +75,58 @@ class School(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("orgs:school", args=[self.pk])
+
+
+# The longest a holiday may last, and how far ahead (or back) one may be entered.
+HOLIDAY_MAX_DAYS = 120
+HOLIDAY_MAX_YEARS = 3
+
+
+class Holiday(models.Model):
+    """A day (or days, `ends` included) a school does not work: a feast, a term break. Planning
+    skips them like the weekend."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("school"))
+    name = models.CharField(_("name"), max_length=120)
+    starts = models.DateField(_("date"))
+    ends = models.DateField(_("last day"), null=True, blank=True, help_text=_("Leave empty for a single day."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts", "id"]
+        indexes = [models.Index(fields=["school", "starts"], name="holiday_school_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends__isnull=True) | Q(ends__gte=models.F("starts")),
+                name="holiday_ends_after_it_starts",
+                violation_error_message=_("The last day cannot come before the first."),
+            )
+        ]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def last_day(self):
+        return self.ends or self.starts
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.starts and self.ends:
+            if self.ends < self.starts:
+                raise ValidationError({"ends": _("The last day cannot come before the first.")})
+            if (self.ends - self.starts).days >= HOLIDAY_MAX_DAYS:
+                raise ValidationError(
+                    {"ends": _("A holiday lasts at most %(days)s days.") % {"days": HOLIDAY_MAX_DAYS}}
+                )
+        if self.starts and abs(self.starts.year - timezone.localdate().year) > HOLIDAY_MAX_YEARS:
+            raise ValidationError({"starts": _("Choose a date within three years of today.")})
 
 
 class Network(models.Model):

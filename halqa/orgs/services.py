@@ -21,10 +21,10 @@ from halqa.events.models import Verb
 from halqa.events.trail import changes, snapshot
 
 from .access import CHANGE, INVITE, network_access, school_access
-from .models import POSITION_ROLE, Invitation, Membership, Network, School, hash_token
+from .models import POSITION_ROLE, Holiday, Invitation, Membership, Network, School, hash_token
 from .tasks import INVITATION_EMAIL
 
-SCHOOL_FIELDS = ("name", "city", "stage", "description", "website")
+SCHOOL_FIELDS = ("name", "city", "stage", "description", "website", "weekend")
 NETWORK_FIELDS = ("name", "description")
 
 
@@ -41,6 +41,34 @@ def update_school(school: School, *, actor: User, **fields) -> School:
     old, new = changes(before, snapshot(school, SCHOOL_FIELDS))
     record(Verb.SCHOOL_UPDATED, actor=actor, target=school, school=school, before=old, after=new)
     return school
+
+
+@transaction.atomic
+def add_holiday(school: School, *, actor: User, name: str, starts: dt.date, ends: dt.date | None = None) -> Holiday:
+    """A school's leader enters a day (or days) off; plans made afterwards skip it."""
+    school_access.allowed(actor, school).need(CHANGE)
+    holiday = Holiday(school=school, name=(name or "").strip(), starts=starts, ends=ends or None, created_by=actor)
+    if holiday.ends == holiday.starts:
+        holiday.ends = None
+    holiday.full_clean()
+    holiday.save()
+    record(
+        Verb.SCHOOL_HOLIDAY_ADDED,
+        actor=actor,
+        target=school,
+        school=school,
+        after={"holiday": holiday.pk, "name": holiday.name, "starts": holiday.starts, "ends": holiday.ends},
+    )
+    return holiday
+
+
+@transaction.atomic
+def remove_holiday(holiday: Holiday, *, actor: User) -> None:
+    school = holiday.school
+    school_access.allowed(actor, school).need(CHANGE)
+    before = {"holiday": holiday.pk, "name": holiday.name, "starts": holiday.starts, "ends": holiday.ends}
+    holiday.delete()
+    record(Verb.SCHOOL_HOLIDAY_REMOVED, actor=actor, target=school, school=school, before=before)
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ urlpatterns = [
     path("schools/<int:pk>/", views.school, name="school"),
     path("schools/<int:pk>/edit/", views.school_edit, name="school_edit"),
     path("schools/<int:pk>/invitations/", views.school_invitations, name="school_invitations"),
+    path("schools/<int:pk>/holidays/", views.school_holidays, name="school_holidays"),
+    path("schools/<int:pk>/holidays/<int:holiday_pk>/delete/", views.holiday_delete, name="holiday_delete"),
     path(
         "schools/<int:pk>/invitations/<int:invitation_pk>/revoke/",
         views.invitation_revoke,

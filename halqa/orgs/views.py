@@ -18,7 +18,7 @@ from halqa.core import outbox
 
 from . import services
 from .access import CHANGE, INVITE, network_access, school_access
-from .forms import InvitationForm, NetworkForm, SchoolForm
+from .forms import HolidayForm, InvitationForm, NetworkForm, SchoolForm
 from .models import Invitation
 from .queries import (
     STAFF_PREVIEW,
@@ -115,6 +115,38 @@ def school_invitations(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+def school_holidays(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's working calendar: its weekend, and the holidays its leaders enter."""
+    school = get_object_or_404(schools_visible_to(request.user), pk=pk)
+    school_access.allowed(request.user, school).need(CHANGE)
+    form = HolidayForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.add_holiday(school, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_form_errors(form, error)
+            else:
+                messages.success(request, _("The holiday was added."))
+                return redirect("orgs:school_holidays", pk=school.pk)
+        status = 400
+    holidays = Paginator(school.holidays.order_by("-starts", "-id"), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orgs/holidays.html", {"school": school, "form": form, "holidays": holidays}, status=status)
+
+
+@login_required
+@require_POST
+def holiday_delete(request: HttpRequest, pk: int, holiday_pk: int) -> HttpResponse:
+    school = get_object_or_404(schools_visible_to(request.user), pk=pk)
+    school_access.allowed(request.user, school).need(CHANGE)
+    holiday = get_object_or_404(school.holidays, pk=holiday_pk)
+    services.remove_holiday(holiday, actor=request.user)
+    messages.success(request, _("The holiday “%(name)s” was removed.") % {"name": holiday.name})
+    return redirect("orgs:school_holidays", pk=school.pk)
 
 
 def _invitation_action(request: HttpRequest, pk: int, invitation_pk: int, action, success: str) -> HttpResponse:

@@ -28,6 +28,9 @@ def case_event(event) -> str:
         "case.answer": _("%(who)s answered the questions"),
         "case.triaged": _("%(who)s sorted the case"),
         "case.feedback": _("%(who)s said whether the solution helps"),
+        "case.planned": _("%(who)s planned the case back from its target date"),
+        "case.risk_added": _("%(who)s named a risk or a resource"),
+        "case.risk_handled": _("%(who)s marked a risk or a resource handled"),
     }
     if event.verb in simple:
         return format_html("{}", simple[event.verb] % {"who": who})
