@@ -264,7 +264,11 @@ USE_TZ = True
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS = [BASE_DIR / "halqa" / "static", BASE_DIR / "node_modules" / "htmx.org" / "dist"]
+STATICFILES_DIRS = [
+    BASE_DIR / "halqa" / "static",
+    BASE_DIR / "node_modules" / "htmx.org" / "dist",
+    ("sortablejs", BASE_DIR / "node_modules" / "sortablejs"),  # the kanban board's drag-and-drop
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {

@@ -20,8 +20,9 @@ from halqa.accounts.choices import Grade, Subject
 from halqa.accounts.queries import people_visible_to
 from halqa.orgs.models import School
 
-from . import matching, planning, queries, services
+from . import board, matching, planning, queries, services
 from .access import MANAGE, SEE_REQUESTER, case_access
+from .board import OPEN_STAGES
 from .models import Audience, Case, DifficultyType, MemberRole, RequesterGroup, Risk, RiskStatus, Stage, Urgency
 
 
@@ -176,6 +177,104 @@ class MoveSerializer(serializers.Serializer):
     )
 
 
+BOARD_KEY = r"^(?:(?:school|community):[1-9][0-9]{0,17}|groups)$"
+
+
+class BoardMoveSerializer(MoveSerializer):
+    board = serializers.RegexField(
+        BOARD_KEY,
+        max_length=40,
+        required=False,
+        help_text='Moved on this board ("school:<id>", "community:<id>" or "groups"): a column at its '
+        "work-in-progress limit then takes the case only with `over_limit_reason`.",
+    )
+    over_limit_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the case goes into a full column anyway (kept in the event's note).",
+    )
+
+
+class BoardQuerySerializer(serializers.Serializer):
+    community = serializers.IntegerField(required=False, min_value=1, help_text="A community's board.")
+    school = serializers.IntegerField(
+        required=False, min_value=1, help_text="The board of a school you coordinate (the default: your first)."
+    )
+    groups = serializers.BooleanField(
+        required=False, default=False, help_text="The board of the working groups you are in."
+    )
+    type = serializers.ChoiceField(choices=DifficultyType.choices, required=False)
+    topic = serializers.IntegerField(required=False, min_value=1)
+    group = serializers.ChoiceField(choices=RequesterGroup.choices, required=False, help_text="Who asked.")
+    subject = serializers.ChoiceField(choices=Subject.choices, required=False)
+    owner = serializers.IntegerField(required=False, min_value=1, help_text="Cases this person leads the group of.")
+    column = serializers.ChoiceField(
+        choices=[(s, Stage(s).label) for s in OPEN_STAGES], required=False, help_text="Page through this column."
+    )
+    page = serializers.IntegerField(required=False, min_value=1, max_value=100000, default=1)
+
+    def validate(self, data):
+        if sum(1 for name in ("community", "school") if name in data) + bool(data.get("groups")) > 1:
+            raise serializers.ValidationError(_("Choose one board: a community, a school or your groups."))
+        return data
+
+
+class BoardOwnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class BoardCardSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="case.pk")
+    title = serializers.CharField(source="case.title")
+    stage = serializers.CharField(source="case.stage")
+    urgency = serializers.ChoiceField(source="case.urgency", choices=Urgency.choices)
+    requester_group = serializers.ChoiceField(source="case.requester_group", choices=RequesterGroup.choices)
+    age_days = serializers.IntegerField(help_text="Days since the case entered its stage.")
+    owner = serializers.SerializerMethodField()
+    due = serializers.DateField(allow_null=True, help_text="The due date of the case's stage, if planned.")
+    overdue = serializers.BooleanField()
+    moves = serializers.SerializerMethodField(help_text="The stages you may move the case to now.")
+
+    @extend_schema_field(BoardOwnerSerializer(allow_null=True))
+    def get_owner(self, card):
+        """The working group's lead, when you may know them."""
+        if card.owner is None:
+            return None
+        return {"id": card.owner.pk, "display_name": card.owner.display_name}
+
+    def get_moves(self, card) -> list[str]:
+        return [stage for stage, _label in card.moves]
+
+
+class BoardColumnSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="Cases in the column you see, filters applied.")
+    total = serializers.IntegerField(help_text="Every case of the board in the column (what the limit counts).")
+    limit = serializers.IntegerField(allow_null=True, help_text="The work-in-progress limit, if set.")
+    at_limit = serializers.BooleanField()
+    over_limit = serializers.BooleanField()
+    page = serializers.IntegerField()
+    has_more = serializers.BooleanField()
+    cards = BoardCardSerializer(many=True)
+
+
+class BoardFinalSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class BoardSerializer(serializers.Serializer):
+    board = serializers.CharField(help_text='"school:<id>", "community:<id>" or "groups".')
+    title = serializers.CharField()
+    columns = BoardColumnSerializer(many=True)
+    finals = BoardFinalSerializer(many=True, help_text="The final stages, as counts.")
+
+
 class CaseFilterSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices, required=False, allow_blank=True)
     group = serializers.ChoiceField(choices=RequesterGroup.choices, required=False, allow_blank=True)
@@ -313,16 +412,65 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=201)
 
     @extend_schema(
-        request=MoveSerializer, responses={200: CaseDetailSerializer, 409: CONFLICT}, summary="Move the case"
+        request=BoardMoveSerializer, responses={200: CaseDetailSerializer, 409: CONFLICT}, summary="Move the case"
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         case = self.get_object()
-        data = MoveSerializer(data=request.data)
+        data = BoardMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.move(case, actor=request.user, **data.validated_data)
+        fields = dict(data.validated_data)
+        key = fields.pop("board", None)
+        reason = fields.pop("over_limit_reason", "")
+        if key:
+            on = board.board_from_key(request.user, key)
+            services.move_on_board(case, actor=request.user, board=on, over_limit_reason=reason, **fields)
+        else:
+            services.move(case, actor=request.user, **fields)
         case = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        parameters=[BoardQuerySerializer],
+        responses=BoardSerializer,
+        summary="A kanban board: columns of cards, counts and limits",
+    )
+    @action(detail=False, methods=["get"])
+    def board(self, request):
+        query = BoardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if "community" in params:
+            shown = board.community_board(request.user, params["community"])
+        elif params.get("groups"):
+            shown = board.groups_board(request.user)
+        else:
+            shown = board.school_board(request.user, params.get("school"))
+        filters = {name: params[name] for name in ("type", "topic", "group", "subject", "owner") if name in params}
+        view = board.build(
+            request.user, shown, filters=filters, column=params.get("column", ""), page=params.get("page", 1)
+        )
+        body = {
+            "board": shown.key,
+            "title": shown.title,
+            "columns": [
+                {
+                    "stage": c.stage,
+                    "label": c.label,
+                    "count": c.count,
+                    "total": c.total,
+                    "limit": c.limit,
+                    "at_limit": c.at_limit,
+                    "over_limit": c.over_limit,
+                    "page": c.page,
+                    "has_more": c.has_more,
+                    "cards": c.cards,
+                }
+                for c in view.columns
+            ],
+            "finals": [{"stage": s, "label": label, "count": n} for s, label, n in view.finals],
+        }
+        return Response(BoardSerializer(body).data)
 
     @extend_schema(methods=["GET"], responses=ClarificationSerializer(many=True), summary="Questions and answers")
     @extend_schema(

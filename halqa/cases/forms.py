@@ -162,6 +162,58 @@ class FeedbackForm(forms.Form):
         }
 
 
+class BoardFilterForm(forms.Form):
+    """The kanban board's filters: by kind, topic, who asked, subject and owner (the group's lead)."""
+
+    type = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any kind")), *DifficultyType.choices], required=False)
+    topic = forms.ModelChoiceField(
+        label=_("Topic"), queryset=Topic.objects.none(), required=False, empty_label=_("Any topic")
+    )
+    group = forms.ChoiceField(
+        label=_("Who asked"), choices=[("", _("Anyone")), *RequesterGroup.choices], required=False
+    )
+    subject = forms.ChoiceField(label=_("Subject"), choices=[("", _("Any subject")), *Subject.choices], required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, schools=(), owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = Topic.objects.filter(Q(school__isnull=True) | Q(school__in=schools))
+        self.fields["owner"].choices = [("", _("Anyone")), *owners]
+
+
+class BoardMoveForm(forms.Form):
+    """A card's "Move to": the stages the person may move it to, and the board it is moved on."""
+
+    to = forms.ChoiceField(label=_("Move to"))
+    seen_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+    board = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    over_limit_reason = forms.CharField(
+        label=_("Why this case should go in although the column is full"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+    column = forms.CharField(max_length=16, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(s, Stage(s).label) for s in stages]
+
+
+class BoardLimitsForm(forms.Form):
+    """One work-in-progress limit per open stage; empty means no limit."""
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for stage in stages:
+            self.fields[stage] = forms.IntegerField(
+                label=Stage(stage).label, min_value=1, max_value=999, required=False
+            )
+
+    def limits(self) -> dict:
+        return {stage: self.cleaned_data.get(stage) for stage in self.fields}
+
+
 class PlanForm(forms.Form):
     target_date = forms.DateField(
         label=_("Target date"),

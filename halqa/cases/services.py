@@ -209,6 +209,78 @@ def move(
     meanwhile, nothing changes and they hear who won (`Conflict`). Locks the case row, so of two
     people moving the same card at the same moment one wins and the other is told.
     """
+    return _move(case, actor=actor, to=to, note=note, session_at=session_at, seen_stage=seen_stage)
+
+
+@transaction.atomic
+def move_on_board(
+    case: Case,
+    *,
+    actor: User,
+    to: str,
+    board,
+    over_limit_reason: str = "",
+    note: str = "",
+    session_at=None,
+    seen_stage: str | None = None,
+) -> Case:
+    """`move`, from a kanban board (`board.Board`): a column at its work-in-progress limit takes one
+    more card only with a reason, which the event's note records.
+
+    The column's limit row is locked after the case row and the column counted under that lock, so
+    two cards dropped into the last free place at the same moment cannot both get in unexplained.
+    """
+    return _move(
+        case,
+        actor=actor,
+        to=to,
+        note=note,
+        session_at=session_at,
+        seen_stage=seen_stage,
+        board=board,
+        over_limit_reason=over_limit_reason,
+    )
+
+
+def _check_limit(locked: Case, *, to: str, board, over_limit_reason: str) -> str:
+    """The reason to record when `to` is a full column of `board` (empty when it is not full)."""
+    from .models import BoardLimit
+
+    if not board.holds(locked):
+        raise ValidationError({"board": _("This case is not on this board.")})
+    if not board.has_limits:
+        return ""
+    limit = BoardLimit.objects.select_for_update().filter(**board.limit_owner(), stage=to).first()
+    if limit is None:
+        return ""
+    count = Case.objects.filter(board.scope(), stage=to).count()
+    if count < limit.limit:
+        return ""
+    reason = (over_limit_reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {
+                "over_limit_reason": _(
+                    "The column “%(stage)s” is at its limit (%(count)s of %(limit)s). "
+                    "Say why this case should go in anyway."
+                )
+                % {"stage": Stage(to).label, "count": count, "limit": limit.limit}
+            }
+        )
+    return reason
+
+
+def _move(
+    case: Case,
+    *,
+    actor: User,
+    to: str,
+    note: str = "",
+    session_at=None,
+    seen_stage: str | None = None,
+    board=None,
+    over_limit_reason: str = "",
+) -> Case:
     locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
     access.forget()
     allowed = case_access.allowed(actor, locked)
@@ -237,6 +309,7 @@ def move(
     problems = workflow.missing(step, note=note, session_at=session_at, has_group=has_group)
     if problems:
         raise ValidationError(problems)
+    over_limit = _check_limit(locked, to=to, board=board, over_limit_reason=over_limit_reason) if board else ""
     before = {"stage": locked.stage}
     locked.stage = to
     locked.stage_changed_at = timezone.now()
@@ -254,11 +327,22 @@ def move(
         actor_label=ANONYMOUS_LABEL if as_anonymous else None,
         target=locked,
         before=before,
-        after={"stage": to, "note": note.strip()} if note.strip() else {"stage": to},
+        after=_moved(to, note=note.strip(), over_limit=over_limit),
         school=locked.school_id,
         community=locked.community_id,
     )
     return locked
+
+
+def _moved(to: str, *, note: str, over_limit: str) -> dict:
+    """What a move event keeps: the new stage, the note, and why a full column took the card (as the
+    note when there is no other; in its own key always)."""
+    after = {"stage": to}
+    if note or over_limit:
+        after["note"] = note or over_limit
+    if over_limit:
+        after["over_limit_reason"] = over_limit
+    return after
 
 
 def moves_for(actor: User, case: Case) -> list[str]:
@@ -266,6 +350,48 @@ def moves_for(actor: User, case: Case) -> list[str]:
     if case.stage in FINAL_STAGES or MOVE not in case_access.allowed(actor, case):
         return []
     return workflow.moves_for(case.stage, case_access.roles(actor, case))
+
+
+@transaction.atomic
+def set_board_limits(board, *, actor: User, limits: dict[str, int | None]) -> dict[str, int]:
+    """Set a board's work-in-progress limits, {stage: limit or None for no limit}: coordinators for
+    their school's board, facilitators (and whoever leads the community) for a community's."""
+    from .board import OPEN_STAGES, limits_of, may_set_limits
+    from .models import BoardLimit
+
+    if not board.has_limits or not may_set_limits(actor, board):
+        raise PermissionDenied(_("Only the coordinators, or the community's facilitators, set this board's limits."))
+    unknown = set(limits) - set(OPEN_STAGES)
+    if unknown:
+        raise ValidationError({"limits": _("Limits are set for the open stages only.")})
+    for stage, limit in limits.items():
+        if limit is not None and not 1 <= int(limit) <= 999:
+            raise ValidationError({stage: _("A limit is a number from 1 to 999, or empty for none.")})
+    owner = board.limit_owner()
+    before = limits_of(board)
+    rows = {row.stage: row for row in BoardLimit.objects.select_for_update().filter(**owner)}
+    for stage, limit in limits.items():
+        row = rows.get(stage)
+        if limit is None and row is not None:
+            row.delete()
+        elif limit is not None and row is None:
+            BoardLimit.objects.create(**owner, stage=stage, limit=int(limit))
+        elif limit is not None and row.limit != int(limit):
+            row.limit = int(limit)
+            row.save(update_fields=["limit"])
+    after = limits_of(board)
+    if after != before:
+        target = board.community or board.school
+        record(
+            Verb.COMMUNITY_UPDATED if board.community else Verb.SCHOOL_UPDATED,
+            actor=actor,
+            target=target,
+            before={"wip_limits": before},
+            after={"wip_limits": after},
+            school=board.school.pk if board.school else board.community.school_id,
+            community=board.community.pk if board.community else None,
+        )
+    return after
 
 
 # --- The working group ------------------------------------------------------------------------

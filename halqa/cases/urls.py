@@ -16,4 +16,10 @@ urlpatterns = [
     path("<int:pk>/plan/", plan_views.case_plan, name="plan"),
     path("<int:pk>/risks/", plan_views.case_risk_add, name="risk_add"),
     path("<int:pk>/risks/<int:risk_pk>/handled/", plan_views.case_risk_handled, name="risk_handled"),
+    path("board/", views.board, name="board"),
+    path("board/groups/", views.group_board, name="group_board"),
+    path("board/community/<int:pk>/", views.community_board, name="community_board"),
+    path("board/school/<int:pk>/limits/", views.school_board_limits, name="school_board_limits"),
+    path("board/community/<int:pk>/limits/", views.community_board_limits, name="community_board_limits"),
+    path("<int:pk>/board-move/", views.board_move, name="board_move"),
 ]

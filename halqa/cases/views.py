@@ -6,17 +6,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from halqa.accounts.queries import people_visible_to
 from halqa.orgs.views import add_form_errors
 
+from . import board as board_module
 from . import matching, plan_views, queries, services
 from .access import case_access
-from .forms import ClarifyForm, FeedbackForm, FilterForm, IntakeForm, MoveForm, TranscribeForm, TriageForm
+from .forms import (
+    BoardFilterForm,
+    BoardLimitsForm,
+    BoardMoveForm,
+    ClarifyForm,
+    FeedbackForm,
+    FilterForm,
+    IntakeForm,
+    MoveForm,
+    TranscribeForm,
+    TriageForm,
+)
 from .models import RequesterGroup, Stage
 
 PER_PAGE = 20
@@ -115,7 +129,11 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
     roles = case_access.roles(request.user, case)
     open_case = not case.is_final
     if "move_form" not in forms and stages:
-        forms["move_form"] = MoveForm(stages=stages, initial={"seen_stage": case.stage, "session_at": case.session_at})
+        # A move the board cannot make alone (it needs a note or a date) arrives here with ?to=<stage>.
+        chosen = request.GET.get("to") if request.GET.get("to") in stages else None
+        forms["move_form"] = MoveForm(
+            stages=stages, initial={"seen_stage": case.stage, "session_at": case.session_at, "to": chosen}
+        )
     if open_case and roles & {"coordinator", "group"} and case.requester_id:
         forms.setdefault("ask_form", ClarifyForm())
     if open_case and "requester" in roles and case.clarifications.filter(is_question=True).exists():
@@ -277,3 +295,171 @@ def case_add_member(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(name)s was added to the working group.") % {"name": person})
     return redirect(case)
+
+
+# --- The kanban board ------------------------------------------------------------------------------
+
+
+def _board_page(request: HttpRequest, board: board_module.Board) -> HttpResponse:
+    from halqa.orgs.access import standing
+
+    if board.school:
+        schools = [board.school.pk]
+    elif board.community and board.community.school_id:
+        schools = [board.community.school_id]
+    else:
+        schools = sorted(standing(request.user).schools)
+    filters = BoardFilterForm(
+        request.GET or None, schools=schools, owners=board_module.owner_choices(request.user, board)
+    )
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    page = request.GET.get("page", "1")
+    view = board_module.build(
+        request.user,
+        board,
+        filters=chosen,
+        column=request.GET.get("column", ""),
+        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+    )
+    kept = request.GET.copy()
+    for name in ("column", "page"):
+        kept.pop(name, None)
+    context = {
+        "view": view,
+        "board": board,
+        "filters": filters,
+        "filtered": any(chosen.values()),
+        "kept_query": kept.urlencode(),
+        "may_set_limits": board.has_limits and board_module.may_set_limits(request.user, board),
+        "schools": services.schools_coordinated_by(request.user).order_by("name", "pk")
+        if board.kind == board_module.SCHOOL
+        else [],
+        "per_column": board_module.PER_COLUMN,
+    }
+    return render(request, "cases/board.html", context)
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """The coordinator's board (one school they coordinate at a time, ?school=<id>); with
+    ?community=<id>, a community's board."""
+    community = request.GET.get("community", "")
+    if community:
+        if not community.isdigit():
+            raise Http404
+        kept = request.GET.copy()
+        kept.pop("community")
+        url = reverse("cases:community_board", args=[int(community)])
+        return redirect(f"{url}?{kept.urlencode()}" if kept else url)
+    school = request.GET.get("school", "")
+    return _board_page(request, board_module.school_board(request.user, int(school) if school.isdigit() else None))
+
+
+@login_required
+def community_board(request: HttpRequest, pk: int) -> HttpResponse:
+    return _board_page(request, board_module.community_board(request.user, pk))
+
+
+@login_required
+def group_board(request: HttpRequest) -> HttpResponse:
+    return _board_page(request, board_module.groups_board(request.user))
+
+
+def _board_answer(request, wants_json: bool, status: int, message: str, back: str, **extra) -> HttpResponse:
+    if wants_json:
+        return JsonResponse({"detail": message, **extra}, status=status)
+    if status == 200:
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a card from a board: the "Move to" select of a card (no JavaScript, keyboard) and the
+    drag-and-drop alike. JSON for the script (Accept: application/json), redirects for the form."""
+    case, _can = case_access.get(request.user, pk, queries.cases_visible_to(request.user))
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    board = board_module.board_from_key(request.user, request.POST.get("board", ""))
+    back = f"{board.get_absolute_url()}#card-{case.pk}"
+    form = BoardMoveForm(request.POST, stages=Stage.values)
+    if not form.is_valid():
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _board_answer(request, wants_json, 400, problems, back)
+    data = form.cleaned_data
+    to, seen = data["to"], data["seen_stage"]
+    if (
+        seen == case.stage
+        and board_module.needs_case_page(case.stage, to)
+        and to in services.moves_for(request.user, case)
+    ):
+        url = f"{case.get_absolute_url()}?{urlencode({'to': to})}#move-h"
+        if wants_json:
+            return JsonResponse(
+                {"redirect": url, "detail": str(_("This move needs more: finish it on the case page."))}
+            )
+        messages.info(request, _("This move needs more: finish it on the case page."))
+        return redirect(url)
+    try:
+        moved = services.move_on_board(
+            case,
+            actor=request.user,
+            to=to,
+            board=board,
+            over_limit_reason=data["over_limit_reason"],
+            seen_stage=seen,
+        )
+    except services.Conflict as conflict:
+        return _board_answer(request, wants_json, 409, conflict.message, back)
+    except PermissionDenied as refusal:
+        return _board_answer(request, wants_json, 403, str(refusal) or str(_("You cannot move this case.")), back)
+    except ValidationError as error:
+        problems = error.message_dict if hasattr(error, "error_dict") else {"to": error.messages}
+        message = " ".join(m for messages_ in problems.values() for m in messages_)
+        if "over_limit_reason" in problems:
+            if wants_json:
+                return JsonResponse({"detail": message, "needs_reason": True}, status=400)
+            form.add_error("over_limit_reason", problems["over_limit_reason"])
+            context = {"case": case, "board": board, "form": form, "to_label": Stage(to).label}
+            return render(request, "cases/board_move.html", context, status=400)
+        return _board_answer(request, wants_json, 400, message, back)
+    done = _("“%(title)s” moved to “%(stage)s”.") % {"title": moved.title, "stage": Stage(moved.stage).label}
+    card_moves = services.moves_for(request.user, moved)
+    return _board_answer(
+        request,
+        wants_json,
+        200,
+        done,
+        back,
+        stage=moved.stage,
+        moves=[[stage, str(Stage(stage).label)] for stage in card_moves],
+        asks_more=[stage for stage in card_moves if board_module.needs_case_page(moved.stage, stage)],
+    )
+
+
+def _limits_page(request: HttpRequest, board: board_module.Board) -> HttpResponse:
+    if not board_module.may_set_limits(request.user, board):
+        raise PermissionDenied(_("Only the coordinators, or the community's facilitators, set this board's limits."))
+    form = BoardLimitsForm(request.POST or None, stages=board_module.OPEN_STAGES, initial=board_module.limits_of(board))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_board_limits(board, actor=request.user, limits=form.limits())
+        except ValidationError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, _("The limits were saved."))
+            return redirect(board.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/board_limits.html", {"board": board, "form": form}, status=status)
+
+
+@login_required
+def school_board_limits(request: HttpRequest, pk: int) -> HttpResponse:
+    return _limits_page(request, board_module.school_board(request.user, pk))
+
+
+@login_required
+def community_board_limits(request: HttpRequest, pk: int) -> HttpResponse:
+    return _limits_page(request, board_module.community_board(request.user, pk))

@@ -119,6 +119,11 @@ PAGES: dict[str, Page] = {
     "cases:new": Page(),
     "cases:transcribe": Page(),
     "cases:detail": Page(lambda ids: {"pk": ids.case}),
+    "cases:board": Page(),  # the coordinator's board (the principal's school)
+    "cases:group_board": Page(),
+    "cases:community_board": Page(lambda ids: {"pk": ids.community}),
+    "cases:school_board_limits": Page(lambda ids: {"pk": ids.school}),
+    "cases:community_board_limits": Page(lambda ids: {"pk": ids.community}),
     "notifications:list": Page(),
     "notifications:settings": Page(),
     # The administrator's
@@ -178,6 +183,7 @@ POST_ONLY = {
     "cases:triage": "cases:detail",
     "cases:feedback": "cases:detail",
     "cases:add_member": "cases:detail",
+    "cases:board_move": "cases:board",
     "cases:plan": "cases:detail",
     "cases:risk_add": "cases:detail",
     "cases:risk_handled": "cases:detail",
