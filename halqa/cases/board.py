@@ -25,7 +25,7 @@ from halqa.communities.models import Community
 from halqa.orgs.access import standing
 from halqa.orgs.models import School
 
-from . import services, workflow
+from . import planning, services, workflow
 from .access import _communities, case_access, coordinated_schools, group_cases_of
 from .models import FINAL_STAGES, BoardLimit, Case, CaseMember, MemberRole, Stage
 
@@ -272,13 +272,12 @@ def _with_card_data(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def _due(case: Case) -> dt.date | None:
-    value = (case.due_dates or {}).get(case.stage)
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+    """The due date of the case's stage, as planning set it (`planning.is_overdue` measures the same
+    one: a case still "submitted" against its first planned stage)."""
+    dues = planning.parse_due_dates(case.due_dates)
+    if case.stage == Stage.SUBMITTED and dues:
+        return next(iter(dues.values()))
+    return dues.get(case.stage)
 
 
 def _card(user, case: Case, now, today, known_people: set[int]) -> Card:
@@ -293,7 +292,7 @@ def _card(user, case: Case, now, today, known_people: set[int]) -> Card:
         age_days=max(0, (now - case.stage_changed_at).days),
         owner=lead,
         due=due,
-        overdue=due is not None and due < today,
+        overdue=planning.is_overdue(case.stage, case.due_dates, today),
         moves=[(to, str(Stage(to).label)) for to in moves],
         asks_more=asks_more,
     )

@@ -146,7 +146,10 @@ def test_a_card_shows_its_age_owner_due_date_and_overdue(board_world, login):
     w = board_world
     stage_day = timezone.now() - dt.timedelta(days=9)
     due = timezone.localdate() - dt.timedelta(days=2)
-    Case.objects.filter(pk=w.group_case.pk).update(stage_changed_at=stage_day, due_dates={"submitted": due.isoformat()})
+    # A case still "submitted" is measured against its first planned stage, as on the case page.
+    Case.objects.filter(pk=w.group_case.pk).update(
+        stage_changed_at=stage_day, due_dates={"clarifying": due.isoformat()}
+    )
     body = api_as(w.principal).get(API_BOARD).json()
     card = next(c for col in body["columns"] for c in col["cards"] if c["id"] == w.group_case.pk)
     assert card["age_days"] == 9 and card["overdue"] is True and card["due"] == due.isoformat()
@@ -156,7 +159,7 @@ def test_a_card_shows_its_age_owner_due_date_and_overdue(board_world, login):
     page = login(w.principal).get(w.school_board).content.decode()
     assert "9 days in this stage" in page and f"Owner: {w.colleague.display_name}" in page and "overdue" in page
     # A due date still ahead is shown without the flag.
-    Case.objects.filter(pk=w.group_case.pk).update(due_dates={"submitted": "2999-01-01"})
+    Case.objects.filter(pk=w.group_case.pk).update(due_dates={"clarifying": "2999-01-01"})
     body = api_as(w.principal).get(API_BOARD).json()
     card = next(c for col in body["columns"] for c in col["cards"] if c["id"] == w.group_case.pk)
     assert card["overdue"] is False
