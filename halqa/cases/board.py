@@ -102,6 +102,16 @@ class Board:
             return {"school": None, "community": self.community}
         raise ValueError("the groups board has no limits")
 
+    def limited_by(self, case: Case) -> tuple[Q, dict] | None:
+        """Which column limits a move of `case` on this board counts against, as (the cases counted,
+        the BoardLimit rows' owner): the board's own, and from "my working groups" (no limits of its
+        own) those of the case's community board, so that board cannot be walked around."""
+        if self.has_limits:
+            return self.scope(), self.limit_owner()
+        if case.community_id:
+            return Q(community_id=case.community_id), {"school": None, "community_id": case.community_id}
+        return None
+
     def holds(self, case: Case) -> bool:
         if self.kind == SCHOOL:
             return case.school_id == self.school.pk

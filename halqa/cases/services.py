@@ -248,12 +248,14 @@ def _check_limit(locked: Case, *, to: str, board, over_limit_reason: str) -> str
 
     if not board.holds(locked):
         raise ValidationError({"board": _("This case is not on this board.")})
-    if not board.has_limits:
+    limited = board.limited_by(locked)
+    if limited is None:
         return ""
-    limit = BoardLimit.objects.select_for_update().filter(**board.limit_owner(), stage=to).first()
+    counted, owner = limited
+    limit = BoardLimit.objects.select_for_update().filter(**owner, stage=to).first()
     if limit is None:
         return ""
-    count = Case.objects.filter(board.scope(), stage=to).count()
+    count = Case.objects.filter(counted, stage=to).count()
     if count < limit.limit:
         return ""
     reason = (over_limit_reason or "").strip()

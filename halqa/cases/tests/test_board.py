@@ -334,6 +334,22 @@ def test_the_api_enforces_the_limit_when_a_board_is_given(board_world):
     assert column["total"] == 2 and column["limit"] == 1 and column["over_limit"] is True
 
 
+def test_the_groups_board_does_not_walk_around_the_communitys_limit(board_world, login):
+    """A card of the community moved from "my working groups" counts against the community's column;
+    a case in no community has no limit there."""
+    w = board_world
+    BoardLimit.objects.create(community=w.community, stage=Stage.CLARIFYING, limit=1)
+    services.move(w.anonymous_case, actor=w.principal, to=Stage.CLARIFYING)  # the column is full
+    for case in (w.open_case, w.group_case):
+        services.add_to_group(case, actor=w.principal, person=w.principal)  # the coordinator joins both groups
+    client = login(w.principal)
+    refused = board_move(client, w.open_case, "clarifying", board="groups", json=True)
+    assert refused.status_code == 400 and refused.json()["needs_reason"] is True
+    moved = board_move(client, w.open_case, "clarifying", board="groups", reason="Urgent.", json=True)
+    assert moved.status_code == 200
+    assert board_move(client, w.group_case, "clarifying", board="groups", json=True).status_code == 200
+
+
 def test_limits_count_every_case_of_the_board_not_only_the_ones_shown(board_world):
     """A filter or a viewer who sees fewer cards does not make room in a full column."""
     w = board_world
