@@ -283,7 +283,7 @@ def _move(
     board=None,
     over_limit_reason: str = "",
 ) -> Case:
-    locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
     access.forget()
     allowed = case_access.allowed(actor, locked)
     allowed.need("view")
@@ -441,7 +441,7 @@ def ask(case: Case, *, actor: User, body: str):
     case that has just arrived moves it to "clarifying"."""
     from .models import Clarification
 
-    locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
     access.forget()
     case_access.allowed(actor, locked).need("view")
     roles = case_access.roles(actor, locked)
@@ -489,7 +489,7 @@ def triage(case: Case, *, actor: User, types=None, topics=None, community=None, 
     community of its school (or of a network the school is part of)."""
     from halqa.communities.models import Community
 
-    locked = Case.objects.select_for_update().select_related("school").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
     access.forget()
     case_access.allowed(actor, locked).need(MANAGE)
     before = {
