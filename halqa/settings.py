@@ -356,6 +356,15 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "halqa.communities.models.ActivityStatus",
         "MembershipStatusEnum": "halqa.communities.models.Status",
         "DecisionStatusEnum": "halqa.communities.models.DecisionStatus",
+        "CommunityRoleEnum": "halqa.communities.models.Role",
+        "CaseStageEnum": "halqa.cases.models.Stage",
+        "CaseMemberRoleEnum": "halqa.cases.models.MemberRole",
+        "SchoolStageEnum": "halqa.orgs.models.Stage",
+        "PersonRoleEnum": "halqa.accounts.choices.Role",
+        "SubjectEnum": "halqa.accounts.choices.Subject",
+        "GradeEnum": "halqa.accounts.choices.Grade",
+        "LanguageEnum": LANGUAGES,
+        "NotificationChannelEnum": "halqa.notifications.models.Channel",
     },
     # The default hook (shared enum components) plus the error answers every operation can give.
     "POSTPROCESSING_HOOKS": [

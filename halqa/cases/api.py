@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from halqa.accounts.choices import Grade, Subject
 from halqa.accounts.queries import people_visible_to
+from halqa.communities.serializers import PlaceSerializer  # one "Place" component in the schema
 from halqa.orgs.models import School
 
 from . import board, matching, planning, queries, services
@@ -28,11 +29,6 @@ from .models import Audience, Case, DifficultyType, MemberRole, RequesterGroup, 
 
 def text(max_length: int, **kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, **kwargs)
-
-
-class PlaceSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class CaseSerializer(serializers.ModelSerializer):

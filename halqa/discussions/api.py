@@ -18,7 +18,7 @@ from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -101,8 +101,14 @@ class PostChangeSerializer(serializers.Serializer):
     body = BodyField(required=False)  # PATCH: leaving it out changes nothing
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class NonEmptyFileField(serializers.FileField):
+    """A file with at least one byte: an empty one is not sent as a file at all by the multipart
+    parser, so the schema says what the view takes."""
+
+
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
+    file = NonEmptyFileField(
         allow_empty_file=False,
         use_url=False,
         help_text=_(

@@ -253,11 +253,15 @@ def hostile_text(case) -> set[str]:
     found = set()
     items = [*(case.path_parameters or {}).values()]
     for name, value in (case.query or {}).items():
+        if value is None or value == []:  # werkzeug sends nothing for these, not even the name
+            continue
         if isinstance(value, bytes):  # only add_lone_surrogate makes these: a surrogate's UTF-8 form
             found.add("lone surrogate")
             value = value.decode("utf-8", "surrogatepass")
-        elif isinstance(value, dict):  # sent as its keys (name=key1&name=key2), not its values
-            value = list(value)
+        elif isinstance(value, dict):  # werkzeug sends an object as its Python repr: a NUL in it is "\\x00"
+            value = str(value)
+        elif isinstance(value, list):  # each item as one value, an object as its repr
+            value = [str(item) if isinstance(item, dict | list) else item for item in value if item is not None]
         items += [name, value]
     if case.media_type == "application/json" and isinstance(case.body, dict | list | str):
         items.append(case.body)
