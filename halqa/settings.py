@@ -371,6 +371,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "halqa.api.schema.document_error_responses",
         "halqa.api.schema.require_bodies_of_one_shape_or_another",
+        "halqa.api.schema.empty_page_means_the_first",
     ],
 }
 

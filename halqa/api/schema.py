@@ -197,3 +197,16 @@ def require_bodies_of_one_shape_or_another(result, generator, request, public):
                 if "oneOf" in schema:
                     body["required"] = True
     return result
+
+
+def empty_page_means_the_first(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: `?page=` (empty) is the first page, as DRF's pagination reads it,
+    so the schema says the parameter may be empty."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in HTTP_METHODS:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") == "page":
+                    parameter["allowEmptyValue"] = True
+    return result
