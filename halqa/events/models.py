@@ -101,7 +101,9 @@ class Event(models.Model):
         verbose_name=_("who"),
     )
     actor_label = models.CharField(_("who (as recorded)"), max_length=300, blank=True)
-    verb = models.CharField(_("what"), max_length=40, choices=Verb.choices, db_index=True)
+    # Not `choices=Verb.choices`: every new verb would need a migration copying the whole list.
+    # `record` refuses an unknown verb (`Verb(verb)`) and `get_verb_display` reads the labels.
+    verb = models.CharField(_("what"), max_length=40, db_index=True)
     target_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("object type")
     )
@@ -153,6 +155,12 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("events are append-only")
+
+    def get_verb_display(self) -> str:
+        try:
+            return str(Verb(self.verb).label)
+        except ValueError:  # a verb of an older version, no longer in the list
+            return self.verb
 
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for each field the event recorded, for display."""
