@@ -201,6 +201,8 @@ class CaseMember(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Stage 4: the member says they studied the preparation list and come to the session prepared.
+    prepared_at = models.DateTimeField(_("prepared"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -304,3 +306,109 @@ class Risk(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+
+class CaseAttachment(models.Model):
+    """A file brought with a request (stage 1): the requester's own (a worksheet, a letter, a photo of
+    the child's diary page) or the scan of a paper form that a coordinator transcribed. Served only
+    through the case's download view, which asks the case's access policy; a paper form's scan may
+    show who wrote it, so when the requester stays anonymous it is seen by coordinators alone."""
+
+    class Kind(models.TextChoices):
+        ATTACHMENT = "attachment", _("Attachment")
+        PAPER_FORM = "paper_form", _("Scanned paper form")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ATTACHMENT)
+    file = models.FileField(upload_to="cases/%Y/%m/", max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    content_type = models.CharField(max_length=120)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PreparationItem(models.Model):
+    """One entry of a case's preparation list (stage 4, seed 004: teachers study the sources on their
+    own so that the session goes to the solution): a source to read or watch, and why it matters.
+    The meetings issue hangs the same list on a meeting (a nullable `meeting` beside `case`) and adds
+    files and library items; it extends this record rather than replacing it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="preparation")
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    note = models.TextField(_("why it helps"), max_length=2000, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("preparation source")
+        verbose_name_plural = _("preparation list")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SessionNote(models.Model):
+    """The notes of one working session on the case (stage 5), in the shape of seed 004's session:
+    the requester's story worked through, what others have met before (failures included: any
+    experience helps), the options, and what the group will produce. The meetings issue's minutes
+    point at these notes (a nullable `meeting`) rather than replacing them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="session_notes")
+    held_at = models.DateTimeField(_("held on"))
+    discussed = models.TextField(_("what we understood of the story"), max_length=8000)
+    experience = models.TextField(_("what others have met before"), max_length=8000, blank=True)
+    options = models.TextField(_("options"), max_length=8000, blank=True)
+    will_produce = models.TextField(_("what we will produce"), max_length=4000, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "id"]
+        verbose_name = _("session notes")
+        verbose_name_plural = _("session notes")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.held_at:%Y-%m-%d}"
+
+
+class Draft(models.Model):
+    """One saved version of the solution the group writes for the requester (stage 6). Every save is
+    a new row, numbered from 1, so a revision after "cannot use it" stands beside the version it
+    corrects; the library issue turns the approved version into a published product."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="drafts")
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("solution"), max_length=50000)
+    audience = models.CharField(_("written for"), max_length=16, choices=Audience.choices)
+    change_note = models.CharField(_("what changed"), max_length=500, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "-version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="case_draft_version_once")]
+        verbose_name = _("draft solution")
+        verbose_name_plural = _("draft solutions")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} v{self.version}"
