@@ -183,6 +183,11 @@ def world(db):
 
     Returns a namespace: authority, school, other_school, foreign_school, network, and people by role.
     """
+    return make_world()
+
+
+def make_world():
+    """The `world` fixture's people and places, for a fixture of a wider scope to build once."""
     from types import SimpleNamespace
 
     authority = AuthorityFactory(name="North")

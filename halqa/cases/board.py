@@ -363,15 +363,14 @@ def build(user, board: Board, *, filters: dict | None = None, column: str = "", 
 
 def owner_choices(user, board: Board) -> list[tuple[int, str]]:
     """The leads of the board's cases the viewer may know, for the "owner" filter."""
+    from halqa.accounts.models import User
     from halqa.accounts.queries import people_visible_to
 
-    leads = (
-        CaseMember.objects.filter(role=MemberRole.LEAD, case__in=board_cases(user, board).values("pk"))
-        .filter(user__in=people_visible_to(user).values("pk"))
-        .select_related("user")
-        .order_by("user__display_name", "user_id")
+    # Each person once, read as people (not one row per case they lead: a board holds thousands).
+    leading = CaseMember.objects.filter(role=MemberRole.LEAD, case__in=board_cases(user, board).values("pk"))
+    people = (
+        User.objects.filter(pk__in=leading.values("user_id"))
+        .filter(pk__in=people_visible_to(user).values("pk"))
+        .order_by("display_name", "pk")
     )
-    seen: dict[int, str] = {}
-    for member in leads:
-        seen.setdefault(member.user_id, str(member.user))
-    return list(seen.items())
+    return [(person.pk, str(person)) for person in people]
