@@ -8,23 +8,37 @@ but the school's coordinators.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from halqa.accounts.choices import Grade, Subject
 from halqa.accounts.queries import people_visible_to
 from halqa.communities.serializers import PlaceSerializer  # one "Place" component in the schema
+from halqa.discussions.api import NonEmptyFileField
 from halqa.orgs.models import School
 
 from . import board, matching, planning, queries, services
 from .access import MANAGE, SEE_REQUESTER, case_access
 from .board import OPEN_STAGES
-from .models import Audience, Case, DifficultyType, MemberRole, RequesterGroup, Risk, RiskStatus, Stage, Urgency
+from .models import (
+    Audience,
+    Case,
+    CaseAttachment,
+    DifficultyType,
+    MemberRole,
+    RequesterGroup,
+    Risk,
+    RiskStatus,
+    Stage,
+    Urgency,
+)
 
 
 def text(max_length: int, **kwargs) -> serializers.CharField:
@@ -98,9 +112,42 @@ class BufferSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
+class CaseAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Where to download it (the people who may see it).")
+
+    class Meta:
+        model = CaseAttachment
+        fields = ["id", "name", "size", "content_type", "kind", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        return reverse("cases:attachment", args=[attachment.case_id, attachment.pk])
+
+
+class CaseAttachmentUploadSerializer(serializers.Serializer):
+    file = NonEmptyFileField(
+        allow_empty_file=False,
+        use_url=False,
+        help_text="One file per request: pdf, png, jpg, gif, webp, txt, docx, xlsx, pptx, odt, ods, odp.",
+    )
+    kind = serializers.ChoiceField(
+        choices=CaseAttachment.Kind.choices,
+        required=False,
+        default=CaseAttachment.Kind.ATTACHMENT,
+        help_text="An attachment (up to five: the requester or a coordinator), or the scanned paper form "
+        "(one, to a paper request: a coordinator).",
+    )
+
+    def validate(self, attrs):
+        if len(self.initial_data.getlist("file")) > 1:
+            raise serializers.ValidationError({"file": [_("Send one file per request.")]})
+        return attrs
+
+
 class CaseDetailSerializer(CaseSerializer):
     """A case with its whole story, its plan, and the moves the caller may make now."""
 
+    attachments = serializers.SerializerMethodField()
     moves = serializers.SerializerMethodField(help_text="The stages you may move the case to now.")
     due_dates = serializers.SerializerMethodField(help_text="Each planned stage's due date, {stage: date}.")
     overdue = serializers.SerializerMethodField(help_text="Today is past the due date of the current stage.")
@@ -120,9 +167,16 @@ class CaseDetailSerializer(CaseSerializer):
             "buffer_days",
             "overdue",
             "buffer",
+            "attachments",
             "moves",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CaseAttachmentSerializer(many=True))
+    def get_attachments(self, case) -> list[dict]:
+        """The files of the request you may see (an anonymous requester's scanned form: coordinators)."""
+        allowed = case_access.allowed(self.context["request"].user, case)
+        return CaseAttachmentSerializer(queries.visible_attachments(case, allowed), many=True).data
 
     def get_moves(self, case) -> list[str]:
         return services.moves_for(self.context["request"].user, case)
@@ -598,6 +652,29 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise exceptions.NotFound()
         risk = services.handle_risk(risk, actor=request.user)
         return Response(RiskSerializer(risk).data)
+
+    @extend_schema(
+        request={"multipart/form-data": CaseAttachmentUploadSerializer},
+        responses={201: CaseAttachmentSerializer},
+        summary="Add a file to the request",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, pk=None):
+        """While the request is new or being clarified, its requester or a coordinator adds a file; a
+        coordinator adds the scan of a paper form with `kind` = `paper_form`."""
+        case = self.get_object()
+        data = CaseAttachmentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            added = services.add_attachments(
+                case, actor=request.user, files=[data.validated_data["file"]], kind=data.validated_data["kind"]
+            )
+        except ValidationError as error:  # the service speaks of "files"; this endpoint takes one "file"
+            problems = error.message_dict if hasattr(error, "error_dict") else {"file": error.messages}
+            raise serializers.ValidationError(
+                {"kind" if name == "kind" else "file": messages for name, messages in problems.items()}
+            ) from error
+        return Response(CaseAttachmentSerializer(added[0]).data, status=201)
 
     @extend_schema(responses=EventSerializer(many=True), summary="The case's history")
     @action(detail=True, methods=["get"])

@@ -7,7 +7,9 @@ what a real history would leave. Loading twice changes nothing (a case is found 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from . import services
@@ -94,6 +96,7 @@ CASES = [
         },
         "types": ["motivational"],
         "topics": ["point_of_a_subject"],
+        "scan": "форма-из-ящика.png",  # the sheet from the box, scanned: only the coordinators see it
         "history": [("coordinator@halqa.test", Stage.CLARIFYING, "")],
     },
     {
@@ -194,6 +197,30 @@ CASES = [
 ]
 
 
+def scanned_form(name: str) -> SimpleUploadedFile:
+    """A small grey "scan" of a filled-in paper form (a PNG of a few kilobytes, drawn here): a title
+    bar, the written lines and the ticked boxes, no real handwriting."""
+    from PIL import Image, ImageDraw
+
+    sheet = Image.new("L", (420, 594), 250)  # A4's proportions
+    pen = ImageDraw.Draw(sheet)
+    pen.rectangle((30, 28, 390, 58), fill=60)
+    for top in (90, 200, 290):
+        for line in range(5):
+            y = top + line * 16
+            pen.line((34, y, 386, y), fill=150)
+            pen.line((40, y - 5, 40 + (line * 67 + top) % 300 + 40, y - 6), fill=40, width=2)  # the "writing"
+    for box, ticked in ((0, False), (1, True), (2, False)):
+        x = 40 + box * 120
+        pen.rectangle((x, 400, x + 12, 412), outline=30, width=2)
+        if ticked:
+            pen.line((x + 2, 406, x + 6, 410, x + 11, 401), fill=30, width=2)
+    pen.line((34, 540, 386, 540), fill=30, width=2)
+    output = io.BytesIO()
+    sheet.save(output, format="PNG", optimize=True)
+    return SimpleUploadedFile(name, output.getvalue(), content_type="image/png")
+
+
 def _first_mover(spec: dict) -> str:
     """The coordinator of a demo case: whoever moves it or asks first."""
     for step in spec["history"]:
@@ -221,6 +248,7 @@ def load(people: dict, schools: dict) -> int:
                 anonymous=True,
                 types=spec["types"],
                 topics=topics,
+                paper_form=scanned_form(spec["scan"]) if spec.get("scan") else None,
                 **spec["story"],
             )
         else:

@@ -1,9 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from halqa.accounts.choices import Grade, Subject
+from halqa.discussions.forms import MultipleFileField
+from halqa.discussions.uploads import ALLOWED_EXTENSIONS, MAX_ATTACHMENTS
 
 from .models import Audience, Channel, DifficultyType, RequesterGroup, Risk, Stage, Topic, Urgency
 
@@ -53,10 +57,23 @@ class StoryForm(forms.Form):
         self.fields["topics"].queryset = Topic.objects.filter(Q(school__isnull=True) | Q(school__in=schools))
 
 
+def _files_help() -> str:
+    return ngettext("Up to %(count)s file: %(types)s.", "Up to %(count)s files: %(types)s.", MAX_ATTACHMENTS) % {
+        "count": MAX_ATTACHMENTS,
+        "types": ALLOWED_EXTENSIONS,
+    }
+
+
+def files_field(label) -> MultipleFileField:
+    """Several files under one name; services.py checks them as discussions check theirs."""
+    return MultipleFileField(label=label, required=False, help_text=lazy(_files_help, str)())
+
+
 class IntakeForm(StoryForm):
     requester_group = forms.ChoiceField(label=_("I ask as"))
     anonymous = forms.BooleanField(label=_("Keep my name from everyone but the coordinators"), required=False)
     will_join = forms.BooleanField(label=_("I would like to take part in the working group"), required=False)
+    files = files_field(_("Attach files (a worksheet, a letter, a photo of a page)"))
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +90,16 @@ class TranscribeForm(StoryForm):
     requester_group = forms.ChoiceField(label=_("Who asked"), choices=RequesterGroup.choices)
     requester_name = forms.CharField(label=_("Their name, as written on the form"), max_length=200, required=False)
     anonymous = forms.BooleanField(label=_("The requester stays anonymous"), required=False)
+    paper_form = MultipleFileField(  # one file (the widget takes one); checked in services.py
+        label=_("The scanned paper form"),
+        required=False,
+        widget=forms.ClearableFileInput,
+        help_text=_(
+            "A scan or a photo of the sheet (pdf, png, jpg). If the requester stays anonymous, only the "
+            "coordinators see it."
+        ),
+    )
+    files = files_field(_("Other files that came with it"))
 
 
 class MoveForm(forms.Form):

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 
 from halqa.events.models import Event
 
-from .access import MANAGE, case_access
-from .models import FINAL_STAGES, Case
+from .access import MANAGE, SEE_REQUESTER, case_access
+from .models import FINAL_STAGES, Case, CaseAttachment
 
 LIST_RELATED = ("school", "community", "requester")
 
@@ -59,3 +59,15 @@ def group_members(case: Case, viewer):
     if case_access.roles(viewer, case):
         return members
     return members.filter(user__in=people_visible_to(viewer).values("pk"))
+
+
+def visible_attachments(case: Case, allowed):
+    """The files of a case that someone with `allowed` (what the policy grants them on the case)
+    sees: all of them, but the scanned paper form of an anonymous requester only for those who may
+    see who asked (the scan may show the name)."""
+    if not allowed:
+        return CaseAttachment.objects.none()
+    files = CaseAttachment.objects.filter(case=case).order_by("kind", "id")
+    if case.anonymous and SEE_REQUESTER not in allowed:
+        files = files.exclude(kind=CaseAttachment.Kind.PAPER_FORM)
+    return files

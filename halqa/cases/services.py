@@ -8,16 +8,19 @@ requester never appears in the event trail: their own actions are recorded witho
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from halqa.accounts.choices import Role
 from halqa.accounts.models import User
 from halqa.core import access
+from halqa.discussions.uploads import MAX_ATTACHMENTS, CheckedFile, check_files
 from halqa.events import record
 from halqa.events.models import Verb
 from halqa.orgs.access import standing
@@ -25,10 +28,21 @@ from halqa.orgs.models import School
 
 from . import planning, workflow
 from .access import MANAGE, MOVE, REQUESTER, case_access, coordinated_schools
-from .models import FINAL_STAGES, Audience, Case, Channel, DifficultyTypeRow, RequesterGroup, Stage, Topic
+from .models import (
+    FINAL_STAGES,
+    Audience,
+    Case,
+    CaseAttachment,
+    Channel,
+    DifficultyTypeRow,
+    RequesterGroup,
+    Stage,
+    Topic,
+)
 
 STORY_FIELDS = ("title", "what_happened", "what_tried", "help_wanted", "language", "subject", "grade", "urgency")
 ANONYMOUS_LABEL = gettext_lazy("Anonymous requester")
+logger = logging.getLogger(__name__)
 
 
 class Conflict(Exception):
@@ -128,11 +142,14 @@ def submit_case(
     will_join: bool = False,
     types=(),
     topics=(),
+    files=(),
     **story,
 ) -> Case:
-    """ "Ask for help": a signed-in person brings a difficulty to one of their schools."""
+    """ "Ask for help": a signed-in person brings a difficulty to one of their schools, with up to
+    five files (checked as discussions check theirs: a refused file saves nothing)."""
     if not actor.is_authenticated or school.pk not in standing(actor).schools:
         raise PermissionDenied(_("You can ask for help only in a school you belong to."))
+    checked = _checked_files(files)
     allowed_groups = groups_for(actor)
     group = requester_group or allowed_groups[0]
     if group not in allowed_groups:
@@ -147,7 +164,10 @@ def submit_case(
         will_join=will_join and not anonymous,
         **_story(story),
     )
-    return _save_new(case, types=types, topics=topics, actor=actor, actor_label=ANONYMOUS_LABEL if anonymous else None)
+    label = ANONYMOUS_LABEL if anonymous else None
+    case = _save_new(case, types=types, topics=topics, actor=actor, actor_label=label)
+    _attach(case, checked, kind=CaseAttachment.Kind.ATTACHMENT, actor=actor, actor_label=label)
+    return case
 
 
 @transaction.atomic
@@ -163,10 +183,13 @@ def transcribe_case(
     anonymous: bool = False,
     types=(),
     topics=(),
+    paper_form=None,
+    files=(),
     **story,
 ) -> Case:
     """A coordinator types in a request that came on paper, by email or by phone, for a person of
-    the school (or someone without an account, by name), or for someone who stays anonymous."""
+    the school (or someone without an account, by name), or for someone who stays anonymous; with
+    the scanned paper form (`paper_form`, one file) and up to five attachments."""
     me = standing(actor)
     if not (me.superuser or school.pk in coordinated_schools(me) or school.authority_id in me.admin_of):
         raise PermissionDenied(_("Only the school's coordinators can do this."))
@@ -176,6 +199,13 @@ def transcribe_case(
         raise ValidationError({"on_behalf_of": _("This person does not belong to the school.")})
     if on_behalf_of is None and not anonymous and not requester_name.strip():
         raise ValidationError({"requester_name": _("Say who asked, or mark the request anonymous.")})
+    if paper_form is not None and channel != Channel.PAPER:
+        raise ValidationError({"paper_form": _("Only a request that came on paper has a scanned form.")})
+    errors: dict[str, list[str]] = {}
+    scan = _checked_files([paper_form] if paper_form is not None else [], errors=errors, field="paper_form", limit=1)
+    checked = _checked_files(files, errors=errors)
+    if errors:
+        raise ValidationError(errors)
     case = Case(
         school=school,
         requester=on_behalf_of,
@@ -187,7 +217,117 @@ def transcribe_case(
         transcribed_by=actor,
         **_story(story),
     )
-    return _save_new(case, types=types, topics=topics, actor=actor)
+    case = _save_new(case, types=types, topics=topics, actor=actor)
+    _attach(case, scan, kind=CaseAttachment.Kind.PAPER_FORM, actor=actor)
+    _attach(case, checked, kind=CaseAttachment.Kind.ATTACHMENT, actor=actor)
+    return case
+
+
+# --- Files brought with a request ---------------------------------------------------------------
+
+# Files can be added while the request is being understood; the group's own documents come later
+# (the meetings and library issues).
+FILE_STAGES = frozenset({Stage.SUBMITTED, Stage.CLARIFYING})
+TOO_MANY_FOR_A_REQUEST = ngettext_lazy(
+    "“%(name)s” was not attached: a request can have at most %(limit)s file.",
+    "“%(name)s” was not attached: a request can have at most %(limit)s files.",
+    "limit",
+)
+
+
+def _checked_files(
+    files, *, errors: dict | None = None, field: str = "files", limit: int = MAX_ATTACHMENTS, already: int = 0
+) -> list[CheckedFile]:
+    """The files checked by the discussions' rules (names, size, type, real content). A problem is
+    added to `errors` under `field`, or raised at once without `errors`."""
+    files = [file for file in files or () if file]
+    if not files:
+        return []
+    try:
+        return check_files(files, already_attached=already, limit=limit, too_many=TOO_MANY_FOR_A_REQUEST)
+    except ValidationError as error:
+        if errors is None:
+            raise ValidationError({field: error.messages}) from None
+        errors.setdefault(field, []).extend(error.messages)
+        return []
+
+
+def _remove_stored(names) -> None:
+    storage = CaseAttachment._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # the row is gone either way; a stray file is only disk space
+            logger.warning("Could not remove case attachment %s", name)
+
+
+def _attach(case: Case, checked: list[CheckedFile], *, kind: str, actor: User, actor_label=None) -> list:
+    """Store checked files under random names and record one event; if storing fails, remove the
+    files already written. The event says how many files of which kind, never their names (a scan's
+    name may name who wrote it)."""
+    if not checked:
+        return []
+    stored: list[CaseAttachment] = []
+    try:
+        for item in checked:
+            attachment = CaseAttachment(
+                case=case,
+                kind=kind,
+                name=item.name,
+                size=item.size,
+                content_type=item.content_type,
+                uploaded_by=None if actor_label else actor,
+            )
+            attachment.file.save(f"{uuid.uuid4().hex}.{item.extension}", item.upload, save=False)
+            stored.append(attachment)
+            attachment.save()
+    except Exception:
+        _remove_stored([attachment.file.name for attachment in stored])
+        raise
+    record(
+        Verb.CASE_FILES_ADDED,
+        actor=None if actor_label else actor,
+        actor_label=actor_label,
+        target=case,
+        after={"kind": kind, "count": len(stored)},
+        school=case.school_id,
+        community=case.community_id,
+    )
+    return stored
+
+
+@transaction.atomic
+def add_attachments(case: Case, *, actor: User, files, kind: str = CaseAttachment.Kind.ATTACHMENT) -> list:
+    """Add files to a request while it is submitted or being clarified: its requester or the
+    school's coordinators add attachments (five in all); a coordinator adds the scan of a paper
+    form (one, to a request that came on paper)."""
+    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
+    access.forget()
+    allowed = case_access.allowed(actor, locked)
+    allowed.need("view")
+    roles = case_access.roles(actor, locked)
+    if kind not in CaseAttachment.Kind.values:
+        raise ValidationError({"kind": _("Choose an attachment or a scanned paper form.")})
+    if kind == CaseAttachment.Kind.PAPER_FORM:
+        allowed.need(MANAGE)
+    elif not roles & {REQUESTER, workflow.COORDINATOR}:
+        raise PermissionDenied(_("Only the requester and the school's coordinators can add files to a request."))
+    if locked.stage not in FILE_STAGES:
+        raise ValidationError({"files": _("Files can be added only while the request is new or being clarified.")})
+    files = [file for file in files or () if file]
+    if not files:
+        raise ValidationError({"files": _("Choose at least one file to attach.")})
+    existing = CaseAttachment.objects.filter(case=locked, kind=kind).count()
+    if kind == CaseAttachment.Kind.PAPER_FORM:
+        if locked.channel != Channel.PAPER:
+            raise ValidationError({"files": _("Only a request that came on paper has a scanned form.")})
+        if existing:
+            raise ValidationError({"files": _("This request already has its scanned form.")})
+        checked = _checked_files(files, limit=1)
+    else:
+        checked = _checked_files(files, already=existing)
+    as_anonymous = locked.anonymous and roles == {REQUESTER}
+    return _attach(locked, checked, kind=kind, actor=actor, actor_label=ANONYMOUS_LABEL if as_anonymous else None)
 
 
 # --- Moving through the cycle -----------------------------------------------------------------

@@ -1,13 +1,15 @@
 from django.urls import path
 
-from . import plan_views, views
+from . import file_views, plan_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
     path("transcribe/", views.case_transcribe, name="transcribe"),
+    path("paper-form/", file_views.paper_form, name="paper_form"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/files/<int:file_pk>/", file_views.download, name="attachment"),
     path("<int:pk>/move/", views.case_move, name="move"),
     path("<int:pk>/clarify/", views.case_clarify, name="clarify"),
     path("<int:pk>/triage/", views.case_triage, name="triage"),

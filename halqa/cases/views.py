@@ -67,7 +67,14 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "language": request.user.preferred_language or request.LANGUAGE_CODE,
         "audience": services.AUDIENCE_OF.get(groups[0], "teacher"),
     }
-    form = IntakeForm(request.POST or None, schools=schools, groups=groups, family=groups[0] in FAMILY, initial=initial)
+    form = IntakeForm(
+        request.POST or None,
+        request.FILES or None,
+        schools=schools,
+        groups=groups,
+        family=groups[0] in FAMILY,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -80,6 +87,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 will_join=data["will_join"],
                 types=data["types"],
                 topics=list(data["topics"]),
+                files=data["files"],
                 **_story_fields(data),
             )
         except ValidationError as error:
@@ -100,7 +108,9 @@ def case_transcribe(request: HttpRequest) -> HttpResponse:
     schools = services.schools_coordinated_by(request.user)
     if not schools.exists():
         raise PermissionDenied(_("Only the school's coordinators can do this."))
-    form = TranscribeForm(request.POST or None, schools=schools, initial={"language": request.LANGUAGE_CODE})
+    form = TranscribeForm(
+        request.POST or None, request.FILES or None, schools=schools, initial={"language": request.LANGUAGE_CODE}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -114,6 +124,8 @@ def case_transcribe(request: HttpRequest) -> HttpResponse:
                 anonymous=data["anonymous"],
                 types=data["types"],
                 topics=list(data["topics"]),
+                paper_form=next(iter(data["paper_form"]), None),
+                files=data["files"],
                 **_story_fields(data),
             )
         except ValidationError as error:
@@ -160,6 +172,7 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
         "move_form": forms.get("move_form") if stages else None,
         "history": queries.case_events(case),
         "clarifications": case.clarifications.select_related("author"),
+        "attachments": queries.visible_attachments(case, can),
         "members": queries.group_members(case, request.user),
         "suggestions": matching.suggest(case, request.user, limit=6) if open_case and can.manage else [],
         **plan_views.plan_card(request.user, case),

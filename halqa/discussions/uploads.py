@@ -40,7 +40,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 from PIL import Image, ImageCms, ImageOps, ImageSequence
 
 logger = logging.getLogger(__name__)
@@ -427,18 +427,29 @@ def check_file(upload: UploadedFile) -> CheckedFile:
     return checked
 
 
-def check_files(uploads: Iterable[UploadedFile], *, already_attached: int = 0) -> list[CheckedFile]:
-    """Check every file; raise one ValidationError listing every problem, so nothing is half-saved."""
+# What check_files says of a file past the limit; another host of files (a case) passes its own.
+TOO_MANY_FOR_A_POST = ngettext_lazy(
+    "“%(name)s” was not attached: a post can have at most %(limit)s file.",
+    "“%(name)s” was not attached: a post can have at most %(limit)s files.",
+    "limit",
+)
+
+
+def check_files(
+    uploads: Iterable[UploadedFile],
+    *,
+    already_attached: int = 0,
+    limit: int = MAX_ATTACHMENTS,
+    too_many=TOO_MANY_FOR_A_POST,
+) -> list[CheckedFile]:
+    """Check every file; raise one ValidationError listing every problem, so nothing is half-saved.
+    At most `limit` files in all with the `already_attached` ones; `too_many` (a lazy ngettext with
+    %(name)s and %(limit)s, "limit" its number) names a file past the limit."""
     checked, errors = [], []
     for position, upload in enumerate(uploads):
-        if already_attached + position >= MAX_ATTACHMENTS:
-            message = ngettext(
-                "“%(name)s” was not attached: a post can have at most %(limit)s file.",
-                "“%(name)s” was not attached: a post can have at most %(limit)s files.",
-                MAX_ATTACHMENTS,
-            )
+        if already_attached + position >= limit:
             name = clean_name(getattr(upload, "name", ""))
-            errors.append(ValidationError(message % {"name": name, "limit": MAX_ATTACHMENTS}, code="file_count"))
+            errors.append(ValidationError(too_many % {"name": name, "limit": limit}, code="file_count"))
             continue
         try:
             checked.append(check_file(upload))

@@ -52,6 +52,7 @@ class Verb(models.TextChoices):
     CASE_PLANNED = "case.planned", _("Case planned")
     CASE_RISK_ADDED = "case.risk_added", _("Risk or resource added")
     CASE_RISK_HANDLED = "case.risk_handled", _("Risk or resource handled")
+    CASE_FILES_ADDED = "case.files_added", _("Files added to a request")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")
     NETWORK_UPDATED = "network.updated", _("Network changed")

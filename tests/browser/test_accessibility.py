@@ -118,6 +118,7 @@ PAGES: dict[str, Page] = {
     "cases:list": Page(),
     "cases:new": Page(),
     "cases:transcribe": Page(),
+    "cases:paper_form": Page(people=(VISITOR, SIGNED_IN)),  # a blank form anyone may print
     "cases:detail": Page(lambda ids: {"pk": ids.case}),
     "cases:board": Page(),  # the coordinator's board (the principal's school)
     "cases:group_board": Page(),
@@ -151,6 +152,7 @@ NOT_PAGES = {
     "mfa_download_recovery_codes": "a text file to download",
     "discussions:mentionable": "an htmx fragment (the people picker's results) inside the post form",
     "discussions:attachment": "a file to download",
+    "cases:attachment": "a file to download",
     "events:audit_csv": "a CSV export",
 }
 

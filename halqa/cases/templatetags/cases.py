@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from halqa.cases.models import Stage
 from halqa.cases.workflow import EXPLAINED
@@ -22,6 +23,12 @@ def case_event(event) -> str:
     after = event.after or {}
     if event.verb == "case.submitted":
         return format_html("{}", _("%(who)s brought the request") % {"who": who})
+    if event.verb == "case.files_added":
+        count = after.get("count", 0)
+        if after.get("kind") == "paper_form":
+            return format_html("{}", _("%(who)s attached the scanned paper form") % {"who": who})
+        sentence = ngettext("%(who)s attached %(count)s file", "%(who)s attached %(count)s files", count)
+        return format_html("{}", sentence % {"who": who, "count": count})
     simple = {
         "case.member_added": _("%(who)s added someone to the working group"),
         "case.question": _("%(who)s asked a clarifying question"),

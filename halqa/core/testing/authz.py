@@ -36,6 +36,7 @@ PUBLIC_ROUTES = {
     "invitations/<str:token>/": "the emailed invitation link; the token is the permission",
     "api/v1/schema/": "the API's public description",
     "api/v1/docs/": "the API's public description",
+    "cases/paper-form/": "the blank request form a school prints for its box; a school's name only to people",
     "verify/": "anyone holding a decision's code may check it, by design",
     "verify/<str:code>/": "anyone holding a decision's code may check it, by design",
     "api/v1/verify/<str:code>/": "anyone holding a decision's code may check it, by design",
