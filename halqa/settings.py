@@ -358,6 +358,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionStatusEnum": "halqa.communities.models.DecisionStatus",
         "CommunityRoleEnum": "halqa.communities.models.Role",
         "CaseStageEnum": "halqa.cases.models.Stage",
+        "CaseAttachmentKindEnum": "halqa.cases.models.CaseAttachment.Kind",
         "CaseMemberRoleEnum": "halqa.cases.models.MemberRole",
         "SchoolStageEnum": "halqa.orgs.models.Stage",
         "PersonRoleEnum": "halqa.accounts.choices.Role",
