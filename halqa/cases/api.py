@@ -9,6 +9,7 @@ but the school's coordinators.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -245,6 +246,32 @@ class BoardMoveSerializer(MoveSerializer):
         default="",
         help_text="Why the case goes into a full column anyway (kept in the event's note).",
     )
+    to = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="The stage to move the case to. Left out (or the case's own stage) with `before` or `after`: "
+        "the card only changes its place inside its column.",
+    )
+    before = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Place the card just before this case of the same column of `board` (needs `board`).",
+    )
+    after = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Place the card just after this case of the same column of `board` (needs `board`).",
+    )
+
+    def validate(self, data):
+        if "before" in data and "after" in data:
+            raise serializers.ValidationError({"after": _("Say which card it goes before or after.")})
+        placing = "before" in data or "after" in data
+        if not placing and "to" not in data:
+            raise serializers.ValidationError({"to": _("This field is required.")})
+        if placing and not data.get("board"):
+            raise serializers.ValidationError({"board": _("Say on which board the card is placed.")})
+        return data
 
 
 class BoardQuerySerializer(serializers.Serializer):
@@ -462,7 +489,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=201)
 
     @extend_schema(
-        request=BoardMoveSerializer, responses={200: CaseDetailSerializer, 409: CONFLICT}, summary="Move the case"
+        request=BoardMoveSerializer,
+        responses={200: CaseDetailSerializer, 409: CONFLICT},
+        summary="Move the case, or its card inside its column",
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
@@ -472,9 +501,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         fields = dict(data.validated_data)
         key = fields.pop("board", None)
         reason = fields.pop("over_limit_reason", "")
-        if key:
+        place = {name: fields.pop(name) for name in ("before", "after") if name in fields}
+        if place and fields.get("to", case.stage) == case.stage:
             on = board.board_from_key(request.user, key)
-            services.move_on_board(case, actor=request.user, board=on, over_limit_reason=reason, **fields)
+            services.place_on_board(case, actor=request.user, board=on, seen_stage=fields.get("seen_stage"), **place)
+        elif key:
+            on = board.board_from_key(request.user, key)
+            with transaction.atomic():  # moved and placed, or neither
+                moved = services.move_on_board(case, actor=request.user, board=on, over_limit_reason=reason, **fields)
+                if place:
+                    services.place_on_board(moved, actor=request.user, board=on, **place)
         else:
             services.move(case, actor=request.user, **fields)
         case = self.get_queryset().get(pk=case.pk)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -26,7 +27,7 @@ from halqa.orgs.access import standing
 from halqa.orgs.models import School
 
 from . import planning, services, workflow
-from .access import _communities, case_access, coordinated_schools, group_cases_of
+from .access import MOVE, _communities, case_access, coordinated_schools, group_cases_of
 from .models import FINAL_STAGES, BoardLimit, Case, CaseMember, MemberRole, Stage
 
 SCHOOL, COMMUNITY, GROUPS = "school", "community", "groups"
@@ -94,6 +95,11 @@ class Board:
         if self.kind == COMMUNITY:
             return Q(community_id=self.community.pk)
         raise ValueError("the groups board has no scope of its own")
+
+    def every_case(self) -> Q:
+        """Every case of the board: its scope, or the person's groups' cases (what a column's order
+        is kept among)."""
+        return self.scope() if self.has_limits else Q(pk__in=sorted(self.cases))
 
     def limit_owner(self) -> dict:
         if self.kind == SCHOOL:
@@ -208,6 +214,9 @@ class Card:
     moves: list[tuple[str, str]]
     # Targets that need a note or a date: the board sends the person to the case page for them.
     asks_more: list[str]
+    may_reorder: bool = False  # who may move the case on the board may order its column
+    up: int | None = None  # the card shown above it in its column ("Move up" puts it before that one)
+    down: int | None = None  # the card shown below it ("Move down")
 
 
 @dataclass
@@ -305,6 +314,7 @@ def _card(user, case: Case, now, today, known_people: set[int]) -> Card:
         overdue=planning.is_overdue(case.stage, case.due_dates, today),
         moves=[(to, str(Stage(to).label)) for to in moves],
         asks_more=asks_more,
+        may_reorder=MOVE in case_access.allowed(user, case),
     )
 
 
@@ -357,6 +367,9 @@ def build(user, board: Board, *, filters: dict | None = None, column: str = "", 
     }
     for case in shown:
         columns[case.stage].cards.append(_card(user, case, now, today, known))
+    for shown_column in columns.values():
+        for above, below in pairwise(shown_column.cards):
+            above.down, below.up = below.case.pk, above.case.pk
     finals = [(stage, str(Stage(stage).label), counts.get(stage, 0)) for stage in FINAL_ORDER]
     return BoardView(board=board, columns=list(columns.values()), finals=finals, limits=limits)
 

@@ -221,10 +221,33 @@ class BoardMoveForm(forms.Form):
         required=False,
     )
     column = forms.CharField(max_length=16, required=False, widget=forms.HiddenInput)
+    # Where in the new column (a drag drops the card between two others): the card it goes before
+    # or after. Left out, the column's order keeps it where it was.
+    before = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
+    after = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, stages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [(s, Stage(s).label) for s in stages]
+
+
+class BoardPlaceForm(forms.Form):
+    """A card's place inside its column: "Move up" (before the card above), "Move down" (after the
+    card below), or a drop between two cards."""
+
+    seen_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+    board = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    before = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
+    after = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("before") is None) == (data.get("after") is None):
+            raise forms.ValidationError(_("Say which card it goes before or after."))
+        return data
+
+    def place(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("before", "after") if self.cleaned_data.get(name)}
 
 
 class BoardLimitsForm(forms.Form):

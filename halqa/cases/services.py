@@ -494,6 +494,93 @@ def moves_for(actor: User, case: Case) -> list[str]:
     return workflow.moves_for(case.stage, case_access.roles(actor, case))
 
 
+# --- The order of the cards inside a column ------------------------------------------------------
+
+POSITION_GAP = 1024  # room left between two cards, so that a card placed between them moves alone
+LAST_POSITION = 2_147_483_647  # board_position is a (positive) 32-bit integer on PostgreSQL
+COLUMN_LOCK = 0x48414C51  # "HALQ": the first key of the columns' advisory locks on PostgreSQL
+
+
+def _lock_column(stage: str) -> None:
+    """Reorders in one stage's column wait for each other, wherever they are made (the school's,
+    a community's or someone's groups board), so two of them never read the same positions and
+    write the same new one. SQLite runs one writing transaction at a time already."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COLUMN_LOCK, Stage.values.index(stage)])
+
+
+def _position_between(previous: int | None, following: int | None) -> int | None:
+    """A free position strictly between two cards' (None: there is no room, renumber the column)."""
+    if previous is None and following is None:
+        return POSITION_GAP
+    if previous is None:
+        return following // 2 if following > 0 else None
+    if following is None:
+        return previous + POSITION_GAP if previous + POSITION_GAP <= LAST_POSITION else None
+    return (previous + following) // 2 if following - previous >= 2 else None
+
+
+@transaction.atomic
+def place_on_board(case: Case, *, actor: User, board, before=None, after=None, seen_stage: str | None = None) -> Case:
+    """Put a card just before the card `before` or just after `after` (a case or its id) of its
+    column on `board` (`board.Board`): who may move the case on the board may order its column.
+
+    Not a stage change, so no event. The column's advisory lock (PostgreSQL) is taken before the
+    case's row, so two people reordering at once are served one after the other; the card gets a
+    position between its new neighbours', or, when there is no room left, the whole column of the
+    board is renumbered in its current order with gaps between the cards."""
+    from .board import CARD_ORDER
+
+    if (before is None) == (after is None):
+        raise ValidationError({"before": _("Say which card it goes before or after.")})
+    reference = getattr(before if before is not None else after, "pk", before if before is not None else after)
+    _lock_column(case.stage)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
+    access.forget()
+    allowed = case_access.allowed(actor, locked)
+    allowed.need("view")
+    if (seen_stage and seen_stage != locked.stage) or locked.stage != case.stage:
+        raise Conflict(
+            _("Someone moved this case meanwhile: it is now “%(stage)s”. Look again and choose.")
+            % {"stage": Stage(locked.stage).label}
+        )
+    allowed.need(MOVE)
+    if not board.holds(locked):
+        raise ValidationError({"board": _("This case is not on this board.")})
+    other = case_access.visible(actor).filter(pk=reference).exclude(pk=locked.pk).first()
+    if other is None or not board.holds(other):
+        raise ValidationError({"before": _("Choose a card of the same board.")})
+    if other.stage != locked.stage:
+        raise Conflict(
+            _("“%(title)s” has left this column meanwhile. Look again and place the card.") % {"title": other.title}
+        )
+    order = list(
+        Case.objects.filter(board.every_case(), stage=locked.stage)
+        .exclude(pk=locked.pk)
+        .order_by(*CARD_ORDER)
+        .values_list("pk", "board_position")
+    )
+    index = next(i for i, (pk, _position) in enumerate(order) if pk == other.pk) + (0 if before is not None else 1)
+    position = _position_between(
+        order[index - 1][1] if index > 0 else None, order[index][1] if index < len(order) else None
+    )
+    if position is None:
+        order.insert(index, (locked.pk, None))
+        renumbered = [
+            Case(pk=pk, board_position=(n + 1) * POSITION_GAP)
+            for n, (pk, old) in enumerate(order)
+            if old != (n + 1) * POSITION_GAP and pk != locked.pk
+        ]
+        Case.objects.bulk_update(renumbered, ["board_position"], batch_size=500)
+        position = (index + 1) * POSITION_GAP
+    Case.objects.filter(pk=locked.pk).update(board_position=position)
+    locked.board_position = position
+    return locked
+
+
 @transaction.atomic
 def set_board_limits(board, *, actor: User, limits: dict[str, int | None]) -> dict[str, int]:
     """Set a board's work-in-progress limits, {stage: limit or None for no limit}: coordinators for

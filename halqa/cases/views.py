@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from .forms import (
     BoardFilterForm,
     BoardLimitsForm,
     BoardMoveForm,
+    BoardPlaceForm,
     ClarifyForm,
     FeedbackForm,
     FilterForm,
@@ -397,6 +399,9 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     wants_json = "application/json" in request.headers.get("Accept", "")
     board = board_module.board_from_key(request.user, request.POST.get("board", ""))
     back = f"{board.get_absolute_url()}#card-{case.pk}"
+    placing = request.POST.get("before") or request.POST.get("after")
+    if placing and request.POST.get("to", "") in ("", request.POST.get("seen_stage")):
+        return _board_place(request, case, board, back, wants_json)
     form = BoardMoveForm(request.POST, stages=Stage.values)
     if not form.is_valid():
         problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -416,14 +421,16 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This move needs more: finish it on the case page."))
         return redirect(url)
     try:
-        moved = services.move_on_board(
-            case,
-            actor=request.user,
-            to=to,
-            board=board,
-            over_limit_reason=data["over_limit_reason"],
-            seen_stage=seen,
-        )
+        with transaction.atomic():
+            moved = services.move_on_board(
+                case,
+                actor=request.user,
+                to=to,
+                board=board,
+                over_limit_reason=data["over_limit_reason"],
+                seen_stage=seen,
+            )
+            _place_after_move(request.user, moved, board, data)
     except services.Conflict as conflict:
         return _board_answer(request, wants_json, 409, conflict.message, back)
     except PermissionDenied as refusal:
@@ -439,17 +446,58 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "cases/board_move.html", context, status=400)
         return _board_answer(request, wants_json, 400, message, back)
     done = _("“%(title)s” moved to “%(stage)s”.") % {"title": moved.title, "stage": Stage(moved.stage).label}
-    card_moves = services.moves_for(request.user, moved)
+    return _card_answer(request, wants_json, moved, done, back)
+
+
+def _card_answer(request, wants_json: bool, case, done: str, back: str) -> HttpResponse:
+    """A card moved or placed: the message, and for the script the moves it offers now."""
+    card_moves = services.moves_for(request.user, case)
     return _board_answer(
         request,
         wants_json,
         200,
         done,
         back,
-        stage=moved.stage,
+        stage=case.stage,
         moves=[[stage, str(Stage(stage).label)] for stage in card_moves],
-        asks_more=[stage for stage in card_moves if board_module.needs_case_page(moved.stage, stage)],
+        asks_more=[stage for stage in card_moves if board_module.needs_case_page(case.stage, stage)],
     )
+
+
+def _place_after_move(user, moved, board, data: dict) -> None:
+    """A card dragged into another column lands where it was dropped when it still can (the card
+    it was dropped next to is still there); otherwise where the column's order puts it."""
+    place = {name: data[name] for name in ("before", "after") if data.get(name)}
+    if len(place) != 1:
+        return
+    try:
+        with transaction.atomic():
+            services.place_on_board(moved, actor=user, board=board, **place)
+    except (services.Conflict, ValidationError):
+        pass
+
+
+def _board_place(request, case, board, back: str, wants_json: bool) -> HttpResponse:
+    """A card's new place inside its column: "Move up", "Move down", or a drop between two cards."""
+    form = BoardPlaceForm(request.POST)
+    if not form.is_valid():
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _board_answer(request, wants_json, 400, problems, back)
+    try:
+        placed = services.place_on_board(
+            case, actor=request.user, board=board, seen_stage=form.cleaned_data["seen_stage"], **form.place()
+        )
+    except services.Conflict as conflict:
+        return _board_answer(request, wants_json, 409, conflict.message, back)
+    except PermissionDenied as refusal:
+        return _board_answer(request, wants_json, 403, str(refusal) or str(_("You cannot move this case.")), back)
+    except ValidationError as error:
+        return _board_answer(request, wants_json, 400, " ".join(error.messages), back)
+    done = _("“%(title)s” has its new place in “%(stage)s”.") % {
+        "title": placed.title,
+        "stage": Stage(placed.stage).label,
+    }
+    return _card_answer(request, wants_json, placed, done, back)
 
 
 def _limits_page(request: HttpRequest, board: board_module.Board) -> HttpResponse:

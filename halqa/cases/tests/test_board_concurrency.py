@@ -94,3 +94,34 @@ def test_two_cards_into_the_last_free_place_one_needs_a_reason(world, monkeypatc
     assert len(results) == 1 and len(errors) == 1, errors
     assert isinstance(errors[0], ValidationError) and "over_limit_reason" in errors[0].message_dict
     assert Case.objects.filter(community=community, stage=Stage.CLARIFYING).count() == 1
+
+
+def test_two_people_reordering_one_column_at_once_leave_a_whole_order(world, monkeypatch):
+    """Both place a card just before the same card while every position is still the default, so
+    both need the column renumbered: the column's lock serves them one after the other (each reading
+    the positions the other wrote), and no two cards share a position."""
+    import time
+
+    cases = [
+        services.submit_case(actor=world.teacher, school=world.school, title=f"Card {n}", **STORY) for n in range(6)
+    ]
+    board = school_board(world.principal, world.school.pk)
+    between = services._position_between
+
+    def slowly(*args):
+        time.sleep(0.3)  # both would have read the column by now, were nothing holding the second back
+        return between(*args)
+
+    monkeypatch.setattr(services, "_position_between", slowly)
+    first, second, target = cases[4], cases[5], cases[1]
+    results, errors = at_once(
+        lambda: services.place_on_board(first, actor=world.principal, board=board, before=target),
+        lambda: services.place_on_board(second, actor=world.district_admin, board=board, before=target),
+    )
+    assert len(results) == 2 and not errors, errors
+    positions = dict(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("pk", "board_position"))
+    assert len(set(positions.values())) == len(cases)
+    order = [pk for pk, _position in sorted(positions.items(), key=lambda item: item[1])]
+    assert order.index(first.pk) < order.index(target.pk) and order.index(second.pk) < order.index(target.pk)
+    assert order.index(cases[0].pk) < min(order.index(first.pk), order.index(second.pk))
+    assert order[-2:] == [cases[2].pk, cases[3].pk]
