@@ -1,4 +1,4 @@
-"""The paper request form, printed: on screen and as the printer sees it, in Arabic and in English,
+"""The paper request form, printed: on screen and as the printer sees it, in the four languages,
 and the demo's box request whose scan only the coordinator sees. Screenshots and the printed PDF in
 test-artifacts/screenshots."""
 
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.django_db(transact
 BOX_CASE = "Не понимаю, зачем нужен урок технологии"
 
 
-@pytest.mark.parametrize("language", ["ar", "en"])
+@pytest.mark.parametrize("language", ["ar", "fa", "ru", "en"])
 def test_the_paper_form_prints_on_a4(live_server, new_context, screenshot, browser_tools, language):
     """A visitor without an account prints the blank form (no data needed)."""
     page = new_context().new_page()
