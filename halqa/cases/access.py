@@ -27,6 +27,7 @@ VIEW = "view"
 SEE_REQUESTER = "see_requester"
 MOVE = "move"
 MANAGE = "manage"  # the coordinator's own work: assign, form the group, transcribe
+CONTRIBUTE = "contribute"  # work on an open case's records: preparation list, session notes, drafts
 
 
 def group_cases_of(user) -> frozenset[int]:
@@ -53,11 +54,12 @@ def coordinated_schools(me: Standing) -> frozenset[int]:
 
 class CaseAccess(access.Policy):
     model = Case
-    actions = frozenset({VIEW, SEE_REQUESTER, MOVE, MANAGE})
+    actions = frozenset({VIEW, SEE_REQUESTER, MOVE, MANAGE, CONTRIBUTE})
     read_action = VIEW
     refusals = {
         MOVE: _("You cannot move this case."),
         MANAGE: _("Only the school's coordinators can do this."),
+        CONTRIBUTE: _("Only the working group and the coordinators work on an open case's records."),
     }
 
     def roles(self, user, case: Case) -> frozenset[str]:
@@ -97,6 +99,8 @@ class CaseAccess(access.Policy):
             actions.add(MOVE)
         if COORDINATOR in roles:
             actions.add(MANAGE)
+        if roles & {COORDINATOR, GROUP} and not case.is_final:
+            actions.add(CONTRIBUTE)
         return frozenset(actions)
 
     def where(self, user, action: str) -> QuerySet[Case]:
@@ -117,11 +121,15 @@ class CaseAccess(access.Policy):
             from .models import FINAL_STAGES
 
             return Case.objects.filter(involved).exclude(stage__in=FINAL_STAGES)
+        if action == CONTRIBUTE:
+            from .models import FINAL_STAGES
+
+            return Case.objects.filter(coordinator | group).exclude(stage__in=FINAL_STAGES)
         visible = involved
         if not me.only_private_roles:
             visible |= Q(community_id__in=sorted(_communities(user)))
         if action == SEE_REQUESTER:
-            return Case.objects.filter(visible).filter(involved & (requester | coordinator) | Q(anonymous=False))
+            return Case.objects.filter(visible).filter(requester | coordinator | Q(anonymous=False))
         return Case.objects.filter(visible)
 
 

@@ -25,7 +25,7 @@ from halqa.communities.serializers import PlaceSerializer  # one "Place" compone
 from halqa.discussions.api import NonEmptyFileField
 from halqa.orgs.models import School
 
-from . import board, matching, planning, queries, services
+from . import board, matching, planning, queries, records, services
 from .access import MANAGE, SEE_REQUESTER, case_access
 from .board import OPEN_STAGES
 from .models import (
@@ -439,6 +439,64 @@ class RiskSerializer(serializers.Serializer):
         return risk.owner.display_name if risk.owner_id else None
 
 
+class RecordSerializer(serializers.Serializer):
+    """A record of the case (stages 4–6) with its author as the caller may know them."""
+
+    author = serializers.SerializerMethodField()
+
+    def get_author(self, item) -> str | None:
+        """Who wrote it ("Anonymous requester" for an anonymous requester, to all but coordinators)."""
+        from .records import name_for
+
+        person = getattr(item, "added_by", None) if hasattr(item, "added_by_id") else item.author
+        context = self.context
+        return name_for(context["allowed"], context["case"], person) or None if person else None
+
+
+class PreparationItemSerializer(RecordSerializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=200, help_text="The source: a book, an article, a video, a lesson.")
+    url = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", help_text="An http(s) link, if it has one."
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class PreparedSerializer(serializers.Serializer):
+    person = serializers.IntegerField(source="user_id")
+    display_name = serializers.CharField(source="name")
+    prepared_at = serializers.DateTimeField(allow_null=True)
+
+
+class SessionNoteSerializer(RecordSerializer):
+    id = serializers.IntegerField(read_only=True)
+    held_at = serializers.DateTimeField(help_text="When the session took place (not more than a day ahead).")
+    discussed = serializers.CharField(max_length=8000, help_text="What the group understood of the story.")
+    experience = serializers.CharField(max_length=8000, required=False, allow_blank=True, default="")
+    options = serializers.CharField(max_length=8000, required=False, allow_blank=True, default="")
+    will_produce = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class DraftSerializer(RecordSerializer):
+    id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=50000)
+    audience = serializers.ChoiceField(
+        choices=Audience.choices, required=False, help_text="Left out: the case's audience."
+    )
+    change_note = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What changed since the last version (required from version 2 on).",
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+
 class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("Someone moved this case meanwhile. Look again and choose.")
@@ -458,7 +516,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     """Cases: difficulties brought as stories, through the request-to-solution cycle."""
 
     serializer_class = CaseSerializer
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):
         user = self.request.user
@@ -688,6 +746,105 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise exceptions.NotFound()
         risk = services.handle_risk(risk, actor=request.user)
         return Response(RiskSerializer(risk).data)
+
+    # --- The records of stages 4–6 -------------------------------------------------------------
+
+    def _records(self, request, serializer, rows):
+        case = self.get_object()
+        page = self.paginate_queryset(rows(case))
+        context = {"case": case, "allowed": case_access.allowed(request.user, case)}
+        return self.get_paginated_response(serializer(page, many=True, context=context).data)
+
+    def _record(self, request, case, serializer, item, status_code=201):
+        context = {"case": case, "allowed": case_access.allowed(request.user, case)}
+        return Response(serializer(item, context=context).data, status=status_code)
+
+    @extend_schema(methods=["GET"], responses=PreparationItemSerializer(many=True), summary="The preparation list")
+    @extend_schema(
+        methods=["POST"],
+        request=PreparationItemSerializer,
+        responses={201: PreparationItemSerializer},
+        summary="Add a source to the preparation list",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def preparation(self, request, pk=None):
+        if request.method == "GET":
+            return self._records(request, PreparationItemSerializer, records.preparation)
+        case = self.get_object()
+        data = PreparationItemSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        item = services.add_preparation_item(
+            case, actor=request.user, title=fields["title"], url=fields["url"], note=fields["note"]
+        )
+        return self._record(request, case, PreparationItemSerializer, item)
+
+    @extend_schema(request=None, responses={204: None}, summary="Remove a source from the preparation list")
+    @action(detail=True, methods=["delete"], url_path=r"preparation/(?P<item_pk>[0-9]+)")
+    def preparation_item(self, request, pk=None, item_pk=None):
+        case = self.get_object()
+        item = case.preparation.filter(pk=item_pk).first()
+        if item is None:
+            raise exceptions.NotFound()
+        services.remove_preparation_item(item, actor=request.user)
+        return Response(status=204)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=PreparedSerializer(many=True),
+        summary="Who of the working group is prepared (the group and the coordinators)",
+    )
+    @extend_schema(methods=["POST"], request=None, responses=PreparedSerializer, summary="I am prepared")
+    @extend_schema(methods=["DELETE"], request=None, responses=PreparedSerializer, summary="Take back my prepared mark")
+    @action(detail=True, methods=["get", "post", "delete"])
+    def prepared(self, request, pk=None):
+        from .access import CONTRIBUTE
+
+        case = self.get_object()
+        allowed = case_access.allowed(request.user, case)
+        if request.method == "GET":
+            allowed.need(CONTRIBUTE)
+            members = list(records.prepared_members(case))
+            for member in members:
+                member.name = records.name_for(allowed, case, member.user)
+            return Response(PreparedSerializer(members, many=True).data)
+        member = services.mark_prepared(case, actor=request.user, prepared=request.method == "POST")
+        member.name = records.name_for(allowed, case, request.user)
+        return Response(PreparedSerializer(member).data)
+
+    @extend_schema(methods=["GET"], responses=SessionNoteSerializer(many=True), summary="Session notes, newest first")
+    @extend_schema(
+        methods=["POST"],
+        request=SessionNoteSerializer,
+        responses={201: SessionNoteSerializer},
+        summary="Write the notes of a session",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="session-notes")
+    def session_notes(self, request, pk=None):
+        if request.method == "GET":
+            return self._records(request, SessionNoteSerializer, records.session_notes)
+        case = self.get_object()
+        data = SessionNoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.add_session_note(case, actor=request.user, **data.validated_data)
+        return self._record(request, case, SessionNoteSerializer, note)
+
+    @extend_schema(methods=["GET"], responses=DraftSerializer(many=True), summary="The draft's versions, newest first")
+    @extend_schema(
+        methods=["POST"],
+        request=DraftSerializer,
+        responses={201: DraftSerializer},
+        summary="Save a new version of the draft solution",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def drafts(self, request, pk=None):
+        if request.method == "GET":
+            return self._records(request, DraftSerializer, records.drafts)
+        case = self.get_object()
+        data = DraftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        draft = services.save_draft(case, actor=request.user, **data.validated_data)
+        return self._record(request, case, DraftSerializer, draft)
 
     @extend_schema(
         request={"multipart/form-data": CaseAttachmentUploadSerializer},

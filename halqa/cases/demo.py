@@ -39,6 +39,21 @@ CASES = [
             ("principal.farabi@halqa.test", Stage.MATCHED, ""),
             ("nora@halqa.test", Stage.SCHEDULED, ""),
             ("nora@halqa.test", Stage.PREPARING, ""),
+            (
+                "source",
+                "nora@halqa.test",
+                "Black & Wiliam, Inside the Black Box (Phi Delta Kappan, 2010)",
+                "https://doi.org/10.1177/003172171009200119",
+                "المقال الذي بيّن أن التقويم التكويني اليومي يرفع التحصيل؛ نقرأ قسم الأسئلة في نهاية الحصة.",
+            ),
+            (
+                "source",
+                "expert@halqa.test",
+                "Doug Lemov, Teach Like a Champion 3.0 — تقنية «بطاقة الخروج» (Exit Ticket)",
+                "",
+                "بطاقة قصيرة في آخر دقائق الحصة: سؤال أو اثنان، تُقرأ قبل الحصة التالية.",
+            ),
+            ("prepared", "expert@halqa.test"),
         ],
     },
     {
@@ -62,8 +77,49 @@ CASES = [
             ("coordinator@halqa.test", Stage.MATCHED, ""),
             ("maria@halqa.test", Stage.SCHEDULED, ""),
             ("maria@halqa.test", Stage.PREPARING, ""),
+            (
+                "source",
+                "maria@halqa.test",
+                "Д. Лемов, «Мастерство учителя. Проверенные методики выдающихся преподавателей» — приём «Сделай сейчас»",
+                "",
+                "Короткое задание на доске, которое класс начинает без объяснений, как только вошёл.",
+            ),
+            (
+                "source",
+                "expert.psych@halqa.test",
+                "R. J. Marzano, Classroom Management That Works (ASCD, 2003)",
+                "https://www.ascd.org/books/classroom-management-that-works",
+                "Глава о правилах и процедурах: как начало урока становится привычкой класса.",
+            ),
+            ("prepared", "maria@halqa.test"),
+            ("prepared", "expert.psych@halqa.test"),
             ("maria@halqa.test", Stage.IN_SESSION, ""),
+            (
+                "notes",
+                "maria@halqa.test",
+                {
+                    "discussed": "После большой перемены 7 «Б» приходит возбуждённым; Анна тратит первые 15 минут на то, "
+                    "чтобы успокоить класс, и не успевает объяснить новое.",
+                    "experience": "Мария: устный счёт не работает, пока класс не сел. У психолога был опыт с "
+                    "«тихим стартом»: задание уже на доске, учитель молча стоит у двери. Неудача: громкое "
+                    "замечание всему классу только продлевает шум.",
+                    "options": "1) «Сделай сейчас» на доске; 2) проектор с таймером на 3 минуты; "
+                    "3) договорённость с классным руководителем о правиле входа.",
+                    "will_produce": "Памятку для учителя на одну страницу с тремя заданиями «Сделай сейчас» для 7 класса.",
+                },
+            ),
             ("maria@halqa.test", Stage.DRAFTING, ""),
+            (
+                "draft",
+                "maria@halqa.test",
+                {
+                    "title": "Тихий старт урока после большой перемены",
+                    "body": "1. До звонка выведите на проектор задание «Сделай сейчас» и таймер на 3 минуты.\n"
+                    "2. Встречайте класс у двери молча, жестом показывая на экран.\n"
+                    "3. Через 3 минуты — один ученик читает свой ответ, и урок идёт дальше.\n"
+                    "4. Повторяйте каждый урок две недели: начало станет привычкой.",
+                },
+            ),
             ("maria@halqa.test", Stage.IN_REVIEW, ""),
             ("coordinator@halqa.test", Stage.PUBLISHED, ""),
             ("coordinator@halqa.test", Stage.FEEDBACK, ""),
@@ -76,6 +132,19 @@ CASES = [
                     "helpful": 3,
                     "can_use": False,
                     "comment": "Предложенная разминка требует проектора, а в кабинете 214 его нет. Нужен вариант без техники.",
+                },
+            ),
+            (
+                "draft",
+                "maria@halqa.test",
+                {
+                    "title": "Тихий старт урока после большой перемены",
+                    "body": "1. До звонка напишите на доске задание «Сделай сейчас» (три примера на устный счёт) "
+                    "и нарисуйте рядом песочные часы.\n"
+                    "2. Встречайте класс у двери молча, жестом показывая на доску.\n"
+                    "3. Через 3 минуты — один ученик читает свой ответ, и урок идёт дальше.\n"
+                    "4. Повторяйте каждый урок две недели: начало станет привычкой.",
+                    "change_note": "Без проектора: задание и таймер на доске.",
                 },
             ),
             ("maria@halqa.test", Stage.IN_REVIEW, ""),
@@ -155,8 +224,36 @@ CASES = [
             ("principal.farabi@halqa.test", Stage.MATCHED, ""),
             ("principal.farabi@halqa.test", Stage.SCHEDULED, ""),
             ("principal.farabi@halqa.test", Stage.PREPARING, ""),
+            (
+                "source",
+                "expert.assessment@halqa.test",
+                "PBLWorks, Gold Standard PBL: Project Based Teaching Practices",
+                "https://www.pblworks.org/",
+                "The 'manage activities' practice: milestones and checkpoints that keep a project on schedule.",
+            ),
+            ("prepared", "expert.assessment@halqa.test"),
             ("principal.farabi@halqa.test", Stage.IN_SESSION, ""),
+            (
+                "notes",
+                "expert.assessment@halqa.test",
+                {
+                    "discussed": "Grade 11 project lessons overrun; presentations slip a week, so feedback comes late.",
+                    "experience": "Splitting by group size did not help David. In another school a two-lesson "
+                    "split worked: build in one lesson, present in the next, with a fixed order.",
+                    "options": "Two-lesson split; gallery walk instead of presentations; 3-minute timed talks.",
+                    "will_produce": "A lesson-by-lesson plan for a four-lesson project.",
+                },
+            ),
             ("principal.farabi@halqa.test", Stage.DRAFTING, ""),
+            (
+                "draft",
+                "expert.assessment@halqa.test",
+                {
+                    "title": "A project across short lessons",
+                    "body": "Lesson 1: question and groups. Lesson 2: build, with a checkpoint at minute 30.\n"
+                    "Lesson 3: build and rehearse. Lesson 4: 3-minute timed presentations in a fixed order.",
+                },
+            ),
             ("principal.farabi@halqa.test", Stage.IN_REVIEW, ""),
             ("principal.farabi@halqa.test", Stage.PUBLISHED, ""),
             ("principal.farabi@halqa.test", Stage.FEEDBACK, ""),
@@ -226,7 +323,7 @@ def _first_mover(spec: dict) -> str:
     for step in spec["history"]:
         if step[0] in ("ask",):
             return step[1]
-        if step[0] not in ("group", "answer", "feedback"):
+        if step[0] not in ("group", "answer", "feedback", "source", "notes", "draft", "prepared"):
             return step[0]
     return spec.get("transcribed_by") or spec["by"]
 
@@ -277,12 +374,36 @@ def load(people: dict, schools: dict) -> int:
                 services.give_feedback(case, actor=people[step[1]], **step[2])
                 case.refresh_from_db()
                 continue
+            if kind in RECORDS:
+                RECORDS[kind](case, people[step[1]], *step[2:])
+                continue
             who, stage, note = step
             session_at = timezone.now() + dt.timedelta(days=5) if stage == Stage.SCHEDULED else None
             case = services.move(case, actor=people[who], to=stage, note=note, session_at=session_at)
         created += 1
     load_planning(people, schools)
     return created
+
+
+def _source(case, who, title, url, note):
+    services.add_preparation_item(case, actor=who, title=title, url=url, note=note)
+
+
+def _notes(case, who, fields):
+    services.add_session_note(case, actor=who, held_at=timezone.now() - dt.timedelta(days=2), **fields)
+
+
+def _draft(case, who, fields):
+    services.save_draft(case, actor=who, **fields)
+
+
+def _prepared(case, who):
+    services.mark_prepared(case, actor=who)
+
+
+# The case's records of stages 4–6 in a history: ("source", who, title, url, note), ("prepared", who),
+# ("notes", who, fields) and ("draft", who, fields).
+RECORDS = {"source": _source, "notes": _notes, "draft": _draft, "prepared": _prepared}
 
 
 # The demo schools' holidays, around today so that plans step over them: (school, leader, name,

@@ -280,3 +280,59 @@ class RiskForm(forms.Form):
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+
+
+# --- The case's records of stages 4–6 -----------------------------------------------------------
+
+
+class PreparationForm(forms.Form):
+    prefix = "source"  # ids of its own beside the page's other forms
+
+    title = forms.CharField(label=_("Source"), max_length=200)
+    url = forms.CharField(
+        label=_("Link (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.URLInput(attrs={"inputmode": "url"}),
+    )
+    note = forms.CharField(
+        label=_("Why it helps (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SessionNoteForm(forms.Form):
+    prefix = "session"  # ids of its own beside the page's other forms
+
+    held_at = forms.DateTimeField(
+        label=_("Held on"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    discussed = forms.CharField(
+        label=_("What we understood of the story"), max_length=8000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    experience = forms.CharField(
+        label=_("What others have met before (failures too)"),
+        max_length=8000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    options = forms.CharField(
+        label=_("Options"), max_length=8000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    will_produce = forms.CharField(
+        label=_("What we will produce"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DraftForm(forms.Form):
+    prefix = "draft"  # ids of its own beside the page's other forms
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    audience = forms.ChoiceField(label=_("Written for"), choices=Audience.choices)
+    body = forms.CharField(label=_("Solution"), max_length=50000, widget=forms.Textarea(attrs={"rows": 12}))
+    change_note = forms.CharField(
+        label=_("What changed (from the second version on)"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(),
+    )

@@ -50,12 +50,12 @@ def _words(text: str) -> set[str]:
 
 class ProfileMatcher:
     def candidates(self, case: Case, viewer):
-        taken = set(case.members.values_list("user_id", flat=True)) | {case.requester_id}
+        taken = Q(pk__in=case.members.values("user_id")) | Q(pk=case.requester_id or 0)  # no query of its own
         topics = list(case.topics.all())
         return (
             people_visible_to(viewer)
             .filter(roles__code__in=[Role.TEACHER, Role.EXPERT])
-            .exclude(pk__in=[pk for pk in taken if pk])
+            .exclude(taken)
             .annotate(
                 solved=Count(
                     "case_memberships",

@@ -3,7 +3,8 @@
 Moves reach the requester and the working group; a clarifying question reaches the requester and
 their answer the group and those who asked; being added to a group reaches that person; feedback
 reaches the group. Nobody is told about a case they may not open, and an anonymous requester is
-never named (their own events carry no actor).
+never named (their own events carry no actor). A new draft version reaches the group, and the
+requester when it answers their "I cannot use it"; session notes reach the requester and the group.
 """
 
 from __future__ import annotations
@@ -77,6 +78,25 @@ def added(event: Event, who: str) -> str:
     return say(_("%(who)s added you to the working group of “%(case)s”"), {"who": who, "case": event.target_label})
 
 
+def group_and_answered_requester(event: Event, case: Case) -> list:
+    """A new version of the draft reaches the group; and the requester too when it answers their
+    "I cannot use it"."""
+    after = event.after if isinstance(event.after, dict) else {}
+    return requester_and_group(event, case) if after.get("answers_feedback") else group(case)
+
+
+def draft_saved(event: Event, who: str) -> str:
+    after = event.after if isinstance(event.after, dict) else {}
+    return say(
+        _("%(who)s saved version %(version)s of the solution to “%(case)s”"),
+        {"who": who, "version": after.get("version", ""), "case": event.target_label},
+    )
+
+
+def session_note(event: Event, who: str) -> str:
+    return say(_("%(who)s wrote the notes of a session on “%(case)s”"), {"who": who, "case": event.target_label})
+
+
 def feedback(event: Event, who: str) -> str:
     return say(_("The requester said whether the solution to “%(case)s” helps"), {"case": event.target_label})
 
@@ -96,6 +116,9 @@ for verb, kind, recipients, sentence in (
     (Verb.CASE_ANSWER, Kind.CASE_ANSWER, group_and_askers, answer),
     (Verb.CASE_MEMBER_ADDED, Kind.CASE_GROUP, added_person, added),
     (Verb.CASE_FEEDBACK, Kind.CASE_FEEDBACK, group_and_askers, feedback),
+    # Until notifications have kinds of their own for the records, they come as news of the case.
+    (Verb.CASE_DRAFT_SAVED, Kind.CASE_MOVED, group_and_answered_requester, draft_saved),
+    (Verb.CASE_SESSION_NOTE, Kind.CASE_MOVED, requester_and_group, session_note),
 ):
     register(
         verb, Rule(kind=kind, subject=case_of, recipients=recipients, may_see=may_see, sentence=sentence, link=link)

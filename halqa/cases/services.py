@@ -448,7 +448,8 @@ def _move(
         raise PermissionDenied(_("You cannot move this case to “%(to)s”.") % {"to": Stage(to).label})
     session_at = session_at if session_at is not None else (locked.session_at if to == Stage.SCHEDULED else None)
     has_group = locked.community_id is not None or locked.members.exists()
-    problems = workflow.missing(step, note=note, session_at=session_at, has_group=has_group)
+    has_draft = "draft" in step.needs and locked.drafts.exists()
+    problems = workflow.missing(step, note=note, session_at=session_at, has_group=has_group, has_draft=has_draft)
     if problems:
         raise ValidationError(problems)
     over_limit = _check_limit(locked, to=to, board=board, over_limit_reason=over_limit_reason) if board else ""
@@ -1007,3 +1008,14 @@ def handle_risk(risk, *, actor: User):
         community=case.community_id,
     )
     return locked
+
+
+# --- The case's records of stages 4–6 (records.py) ------------------------------------------------
+
+from .records import (  # noqa: E402, F401  (records.py reads ANONYMOUS_LABEL from here)
+    add_preparation_item,
+    add_session_note,
+    mark_prepared,
+    remove_preparation_item,
+    save_draft,
+)

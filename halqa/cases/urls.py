@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import file_views, plan_views, views
+from . import file_views, plan_views, record_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -18,6 +18,15 @@ urlpatterns = [
     path("<int:pk>/plan/", plan_views.case_plan, name="plan"),
     path("<int:pk>/risks/", plan_views.case_risk_add, name="risk_add"),
     path("<int:pk>/risks/<int:risk_pk>/handled/", plan_views.case_risk_handled, name="risk_handled"),
+    path("<int:pk>/preparation/", record_views.case_preparation_add, name="preparation_add"),
+    path(
+        "<int:pk>/preparation/<int:item_pk>/remove/",
+        record_views.case_preparation_remove,
+        name="preparation_remove",
+    ),
+    path("<int:pk>/prepared/", record_views.case_prepared, name="prepared"),
+    path("<int:pk>/session-notes/", record_views.case_session_note, name="session_note"),
+    path("<int:pk>/drafts/", record_views.case_draft, name="draft"),
     path("board/", views.board, name="board"),
     path("board/groups/", views.group_board, name="group_board"),
     path("board/community/<int:pk>/", views.community_board, name="community_board"),

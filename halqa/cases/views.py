@@ -18,7 +18,7 @@ from halqa.accounts.queries import people_visible_to
 from halqa.orgs.views import add_form_errors
 
 from . import board as board_module
-from . import matching, plan_views, queries, services
+from . import matching, plan_views, queries, record_views, services
 from .access import case_access
 from .forms import (
     BoardFilterForm,
@@ -168,6 +168,8 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
     if case.stage == Stage.FEEDBACK and "requester" in roles:
         forms.setdefault("feedback_form", FeedbackForm())
     plan_views.page_forms(request.user, case, forms)
+    members = list(queries.group_members(case, request.user))
+    shown_records = record_views.records_card(request.user, case, can, forms, members=members)
     context = {
         "case": case,
         "can": can,
@@ -175,9 +177,10 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
         "history": queries.case_events(case),
         "clarifications": case.clarifications.select_related("author"),
         "attachments": queries.visible_attachments(case, can),
-        "members": queries.group_members(case, request.user),
+        "members": members,
         "suggestions": matching.suggest(case, request.user, limit=6) if open_case and can.manage else [],
         **plan_views.plan_card(request.user, case),
+        **shown_records,
         **{name: form for name, form in forms.items() if name != "move_form"},
     }
     return render(request, "cases/detail.html", context, status=status)

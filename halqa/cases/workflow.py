@@ -23,7 +23,8 @@ GROUP = "group"
 class Move:
     by: frozenset[str]
     # What must be present: "note" (a reason the requester reads), "session_at" (the session's
-    # date), "group" (a community or at least one member of the working group).
+    # date), "group" (a community or at least one member of the working group), "draft" (a saved
+    # version of the draft solution).
     needs: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -43,10 +44,10 @@ TABLE: dict[str, dict[str, Move]] = {
     },
     S.PREPARING: {S.IN_SESSION: _move(COORDINATOR, GROUP)},
     S.IN_SESSION: {S.DRAFTING: _move(COORDINATOR, GROUP)},
-    S.DRAFTING: {S.IN_REVIEW: _move(COORDINATOR, GROUP)},
+    S.DRAFTING: {S.IN_REVIEW: _move(COORDINATOR, GROUP, needs=("draft",))},
     S.IN_REVIEW: {
         S.DRAFTING: _move(COORDINATOR, GROUP, needs=("note",)),  # changes requested
-        S.PUBLISHED: _move(COORDINATOR),
+        S.PUBLISHED: _move(COORDINATOR, needs=("draft",)),
     },
     S.PUBLISHED: {S.FEEDBACK: _move(COORDINATOR, GROUP)},
     S.FEEDBACK: {
@@ -66,6 +67,7 @@ NEEDS_MESSAGES = {
     "note": _("Say why: the requester and the group read it."),
     "session_at": _("Give the date of the session first."),
     "group": _("Assign the case to a community or add someone to its working group first."),
+    "draft": _("Save a draft of the solution first."),
 }
 
 
@@ -78,9 +80,14 @@ def move_between(stage: str, to: str) -> Move | None:
     return TABLE.get(stage, {}).get(to)
 
 
-def missing(move: Move, *, note: str, session_at, has_group: bool) -> dict[str, str]:
+def missing(move: Move, *, note: str, session_at, has_group: bool, has_draft: bool) -> dict[str, str]:
     """What the move needs and was not given, as {field: message}."""
-    present = {"note": bool(note.strip()), "session_at": session_at is not None, "group": has_group}
+    present = {
+        "note": bool(note.strip()),
+        "session_at": session_at is not None,
+        "group": has_group,
+        "draft": has_draft,
+    }
     return {need: str(NEEDS_MESSAGES[need]) for need in sorted(move.needs) if not present[need]}
 
 

@@ -53,6 +53,12 @@ class Verb(models.TextChoices):
     CASE_RISK_ADDED = "case.risk_added", _("Risk or resource added")
     CASE_RISK_HANDLED = "case.risk_handled", _("Risk or resource handled")
     CASE_FILES_ADDED = "case.files_added", _("Files added to a request")
+    CASE_PREPARATION_ADDED = "case.preparation_added", _("Preparation source added")
+    CASE_PREPARATION_REMOVED = "case.preparation_removed", _("Preparation source removed")
+    CASE_PREPARED = "case.prepared", _("Marked prepared for the session")
+    CASE_UNPREPARED = "case.unprepared", _("Prepared mark withdrawn")
+    CASE_SESSION_NOTE = "case.session_note", _("Session notes written")
+    CASE_DRAFT_SAVED = "case.draft_saved", _("Draft solution saved")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")
     NETWORK_UPDATED = "network.updated", _("Network changed")

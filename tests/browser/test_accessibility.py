@@ -189,6 +189,11 @@ POST_ONLY = {
     "cases:plan": "cases:detail",
     "cases:risk_add": "cases:detail",
     "cases:risk_handled": "cases:detail",
+    "cases:preparation_add": "cases:detail",
+    "cases:preparation_remove": "cases:detail",
+    "cases:prepared": "cases:detail",
+    "cases:session_note": "cases:detail",
+    "cases:draft": "cases:detail",
     "notifications:read": "notifications:list",
     "notifications:read_all": "notifications:list",
 }

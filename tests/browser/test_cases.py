@@ -92,7 +92,13 @@ def test_a_parents_request_goes_round_the_cycle(
     screenshot(page, f"case_group_formed_{language}.png")
     move_to(page, "matched")
     move_to(page, "scheduled", session="2030-01-15T15:00")
-    for stage in ("preparing", "in_session", "drafting", "in_review", "published", "feedback"):
+    for stage in ("preparing", "in_session", "drafting"):
+        move_to(page, stage)
+    page.fill("#id_draft-title", "Homework at home" if language == "ar" else "Домашнее задание дома")
+    page.fill("#id_draft-body", "1. ...\n2. ...")
+    submit(page, "/drafts/")  # review needs a draft of the solution
+    assert page.locator(".message-error").count() == 0, page.locator("main").inner_text()[:500]
+    for stage in ("in_review", "published", "feedback"):
         move_to(page, stage)
     sign_out(page)
 
@@ -113,6 +119,9 @@ def test_a_parents_request_goes_round_the_cycle(
     # the group revises; the parent can use it now
     sign_in(page, live_server, coordinator)
     page.goto(case_url)
+    page.fill("#id_draft-change_note", "Without a computer" if language == "ar" else "Без компьютера")
+    submit(page, "/drafts/")  # the revision answers "I cannot use it"
+    assert page.locator(".message-error").count() == 0, page.locator("main").inner_text()[:500]
     for stage in ("in_review", "published", "feedback"):
         move_to(page, stage)
     sign_out(page)

@@ -38,7 +38,18 @@ def case_event(event) -> str:
         "case.planned": _("%(who)s planned the case back from its target date"),
         "case.risk_added": _("%(who)s named a risk or a resource"),
         "case.risk_handled": _("%(who)s marked a risk or a resource handled"),
+        "case.preparation_added": _("%(who)s added a source to the preparation list"),
+        "case.preparation_removed": _("%(who)s removed a source from the preparation list"),
+        "case.prepared": _("%(who)s is prepared for the session"),
+        "case.unprepared": _("%(who)s took back their prepared mark"),
+        "case.session_note": _("%(who)s wrote the notes of a session"),
     }
+    if event.verb == "case.draft_saved":
+        sentence = _("%(who)s saved version %(version)s of the draft solution") % {
+            "who": who,
+            "version": after.get("version", ""),
+        }
+        return format_html("{}", sentence)
     if event.verb in simple:
         return format_html("{}", simple[event.verb] % {"who": who})
     stage = after.get("stage")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -471,10 +472,19 @@ def test_the_case_page_and_the_api_stay_within_a_fixed_number_of_queries(cases, 
             services.add_risk(cases.case, actor=cases.principal, description=f"Risk {n}", owner=cases.colleague)
             orgs.add_holiday(cases.school, actor=cases.principal, name=f"Day {n}", starts=far(3 + n))
             CaseMember.objects.get_or_create(case=cases.case, user=cases.other_teacher)
+            # The records of stages 4–6 (preparation list, session notes, draft versions) grow too.
+            services.add_preparation_item(cases.case, actor=cases.principal, title=f"Source {n}", url="https://a.org")
+            services.add_session_note(cases.case, actor=cases.colleague, held_at=timezone.now(), discussed=f"Notes {n}")
+            services.save_draft(cases.case, actor=cases.colleague, title="Draft", body=f"Body {n}", change_note=f"v{n}")
         services.plan(cases.case, actor=cases.principal, target_date=far(120))
 
     assert_query_bound(
         lambda: client.get(cases.case.get_absolute_url()), grow=grow, check=lambda r: r.status_code == 200
+    )
+    colleague = Client()
+    colleague.force_login(cases.colleague)  # a contributor: the forms and who is prepared
+    assert_query_bound(
+        lambda: colleague.get(cases.case.get_absolute_url()), grow=grow, check=lambda r: r.status_code == 200
     )
     assert_query_bound(
         lambda: api.get(f"{API}{cases.case.pk}/"), grow=grow, check=lambda r: r.status_code == 200, ceiling=20
