@@ -144,18 +144,38 @@ def _leads_community(user, community: Community) -> bool:
     return community.network_id in me.supervises or community.network.authority_id in me.admin_of
 
 
-def community_board(user, community_id: int) -> Board:
-    """A community's board: for its members (not guests, not parents or students, who follow their
+def may_open_community_board(user, community: Community) -> bool:
+    """A community's board is for its members (not guests, not parents or students, who follow their
     cases on the "my groups" board) and for those who coordinate its school or lead its network."""
+    if not user.is_authenticated:
+        return False
+    member = community.pk in _communities(user) and not standing(user).only_private_roles
+    return member or _leads_community(user, community)
+
+
+def community_board(user, community_id: int) -> Board:
+    """A community's board, for whoever `may_open_community_board` (else 404)."""
     if not user.is_authenticated:
         raise Http404
     community = Community.objects.select_related("school", "network").filter(pk=community_id).first()
-    if community is None:
-        raise Http404
-    member = community.pk in _communities(user) and not standing(user).only_private_roles
-    if not (member or _leads_community(user, community)):
+    if community is None or not may_open_community_board(user, community):
         raise Http404
     return Board(COMMUNITY, community=community)
+
+
+def boards_holding(user, case: Case) -> list[Board]:
+    """The boards this person may open that show `case` (open cases only: a board shows the final
+    stages as counts): their school's if they coordinate it, its community's, their groups'."""
+    if case.is_final or not user.is_authenticated:
+        return []
+    boards = []
+    if case_access.coordinates(standing(user), case):
+        boards.append(Board(SCHOOL, school=case.school))
+    if case.community_id and may_open_community_board(user, case.community):
+        boards.append(Board(COMMUNITY, community=case.community))
+    if case.pk in group_cases_of(user):
+        boards.append(Board(GROUPS, cases=group_cases_of(user)))
+    return boards
 
 
 def groups_board(user) -> Board:

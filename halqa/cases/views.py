@@ -175,6 +175,7 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
         "can": can,
         "move_form": forms.get("move_form") if stages else None,
         "history": queries.case_events(case),
+        "boards": board_module.boards_holding(request.user, case),
         "clarifications": case.clarifications.select_related("author"),
         "attachments": queries.visible_attachments(case, can),
         "members": members,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from halqa.accounts.queries import people_visible_to
+from halqa.cases.board import may_open_community_board
 from halqa.orgs.views import add_form_errors
 
 from . import queries, rules, services
@@ -117,6 +118,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
         join_form=JoinForm(),
         answer_form=AnswerForm(),
         progress_form=ProgressForm(),
+        may_open_board=may_open_community_board(request.user, page.community),
     )
     return render(request, "communities/detail.html", context)
 

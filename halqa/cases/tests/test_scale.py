@@ -35,9 +35,6 @@ from halqa.events.models import Event, Verb
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("cases-scale")]
 
 TOTAL = 10_000
-# The case page is a working page with the forms of every stage (the coordinator's: sorting, the
-# group, suggestions, planning, risks, the records of stages 4–6): a few more than a list page.
-CASE_PAGE_CEILING = 30
 API = "/api/v1/cases/"
 STORY = {
     "what_happened": "Half the class stops writing in the last five minutes.",
@@ -253,7 +250,7 @@ def test_every_page_and_endpoint_runs_as_many_queries_with_10000_cases_as_with_1
     after = {name: _count(*request)[0] for name, request in scale.requests.items()}
     over = {name: (scale.before[name], after[name]) for name in after if after[name] > scale.before[name]}
     assert not over, f"more queries with {TOTAL:,} cases than with 10 (before, after): {over}"
-    high = {name: n for name, n in scale.before.items() if n > (CASE_PAGE_CEILING if "case page" in name else CEILING)}
+    high = {name: n for name, n in scale.before.items() if n > CEILING}
     assert not high, f"more than {CEILING} queries: {high}"
     print("queries (10 cases → 10,000):", {name: (scale.before[name], after[name]) for name in after})
 
