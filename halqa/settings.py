@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "halqa.discussions",
     "halqa.communities",
     "halqa.cases",
+    "halqa.meetings",
     "halqa.events",
     "halqa.notifications",
     "halqa.api",

@@ -29,6 +29,8 @@ from .models import Audience, Case, CaseMember, Draft, Feedback, MemberRole, Pre
 
 # How far ahead a session's date may lie (time zones, a note written the evening before).
 FUTURE_SLACK = dt.timedelta(days=1)
+# How far before the request a session may lie (a request transcribed from paper after the fact).
+PAST_SLACK = dt.timedelta(days=366)
 _urls = URLValidator(schemes=["http", "https"])
 
 
@@ -182,6 +184,8 @@ def add_session_note(
         held_at = timezone.make_aware(held_at)
     if held_at > timezone.now() + FUTURE_SLACK:
         raise ValidationError({"held_at": _("Notes are written about a session that has taken place.")})
+    if held_at < case.created_at - PAST_SLACK:
+        raise ValidationError({"held_at": _("A session on this case cannot be long before the request was made.")})
     note = SessionNote.objects.create(
         case=case,
         held_at=held_at,
@@ -197,6 +201,28 @@ def add_session_note(
         after={"note": note.pk, "held_at": held_at},
         **_as(case, actor),
         **_where(case),
+    )
+    return note
+
+
+@transaction.atomic
+def update_session_note(
+    note: SessionNote, *, actor: User, discussed: str, experience: str = "", options: str = "", will_produce: str = ""
+) -> SessionNote:
+    """Rewrite a session's notes (a meeting's minutes of a case session are these notes, and are
+    corrected after the session): the same rules as writing them."""
+    _need_contribute(actor, note.case)
+    note.discussed = _text(discussed, "discussed", max_length=8000, required=_("Write what the group understood."))
+    note.experience = _text(experience, "experience", max_length=8000)
+    note.options = _text(options, "options", max_length=8000)
+    note.will_produce = _text(will_produce, "will_produce", max_length=4000)
+    note.save(update_fields=["discussed", "experience", "options", "will_produce"])
+    record(
+        Verb.CASE_SESSION_NOTE,
+        target=note.case,
+        after={"note": note.pk, "held_at": note.held_at, "edited": True},
+        **_as(note.case, actor),
+        **_where(note.case),
     )
     return note
 

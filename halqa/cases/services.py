@@ -1018,4 +1018,5 @@ from .records import (  # noqa: E402, F401  (records.py reads ANONYMOUS_LABEL fr
     mark_prepared,
     remove_preparation_item,
     save_draft,
+    update_session_note,
 )

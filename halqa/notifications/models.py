@@ -25,6 +25,9 @@ class Kind(models.TextChoices):
     CASE_ANSWER = "case_answer", _("The requester answered the questions")
     CASE_GROUP = "case_group", _("You are added to a case's working group")
     CASE_FEEDBACK = "case_feedback", _("The requester said whether the solution helps")
+    MEETING_INVITED = "meeting_invited", _("You are invited to a meeting")
+    MEETING_CHANGED = "meeting_changed", _("A meeting you take part in changed or was cancelled")
+    MEETING_ACTION = "meeting_action", _("An action item is assigned to you")
 
 
 class Channel(models.TextChoices):

@@ -1,0 +1,594 @@
+"""Every change to a meeting goes through here: pages and API call the same functions.
+
+Each function checks the actor's access (`access.meeting_access`), validates, changes the rows in
+one transaction and records its event (`halqa.events.record`); the notification rules of
+`notify.py` tell the people concerned once the transaction commits. Bad input raises a
+`ValidationError` keyed by field, with nothing changed.
+
+A case session goes through the case's own rules: scheduling one moves the case from "group formed"
+to "session scheduled" (`halqa.cases.services.move`, which sets `case.session_at`), cancelling the
+only session of a scheduled case moves it back, and its minutes are the case's session notes
+(`halqa.cases.services.add_session_note` / `update_session_note`), linked from `Minutes`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from halqa.accounts.models import User
+from halqa.cases import services as cases
+from halqa.cases.access import CONTRIBUTE as CASE_CONTRIBUTE
+from halqa.cases.access import VIEW as CASE_VIEW
+from halqa.cases.access import case_access
+from halqa.cases.models import Case, CaseMember
+from halqa.cases.models import Stage as CaseStage
+from halqa.cases.records import _text
+from halqa.communities.access import community_access
+from halqa.communities.models import Community
+from halqa.communities.rules import MANAGE_PROGRAM
+from halqa.core import access
+from halqa.events import record
+from halqa.events.models import Verb
+
+from .access import MANAGE, RESPOND, SIGN_UP, VIEW, meeting_access
+from .models import ActionItem, AgendaItem, Format, Meeting, Minutes, Participant, Rsvp, Status
+
+# How far from today a meeting (or an action item's due date) may be placed.
+HORIZON = dt.timedelta(days=730)
+LONGEST = dt.timedelta(hours=24)
+# How long before the start a participant is reminded, until people choose their own.
+REMIND_BEFORE = dt.timedelta(hours=24)
+# Attendance and minutes are for a meeting that has begun (a little early is fine: time zones).
+EARLY = dt.timedelta(hours=1)
+MAX_AGENDA = 30
+MAX_INVITES = 200
+_urls = URLValidator(schemes=["http", "https"])
+# Cases in these stages have a working group that can meet.
+CASE_MEETS_FROM = (
+    CaseStage.MATCHED,
+    CaseStage.SCHEDULED,
+    CaseStage.PREPARING,
+    CaseStage.IN_SESSION,
+    CaseStage.DRAFTING,
+    CaseStage.IN_REVIEW,
+    CaseStage.PUBLISHED,
+    CaseStage.FEEDBACK,
+)
+
+
+# --- Time --------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone(name) -> zoneinfo.ZoneInfo:
+    """The organiser's time zone by its IANA name; a name zoneinfo does not know is refused."""
+    name = "" if name is None else str(name).strip()
+    if name not in _known_zones():
+        raise ValidationError({"timezone": _("“%(value)s” is not a known time zone.") % {"value": name[:64]}})
+    return zoneinfo.ZoneInfo(name)
+
+
+def _instant(value, field: str, tz: zoneinfo.ZoneInfo, *, now: dt.datetime) -> dt.datetime:
+    """An aware moment from a datetime: a naive one is a wall-clock time in the organiser's zone
+    (a time the clocks skip when they change is refused); within two years of now."""
+    if not isinstance(value, dt.datetime):
+        raise ValidationError({field: _("Give a date and a time.")})
+    if timezone.is_naive(value):
+        aware = value.replace(tzinfo=tz)
+        back = aware.astimezone(dt.UTC).astimezone(tz)
+        if back.replace(tzinfo=None) != value:
+            raise ValidationError(
+                {field: _("This time does not exist in that time zone (the clocks change then). Choose another.")}
+            )
+        value = aware
+    value = value.astimezone(dt.UTC)
+    if abs(value - now) > HORIZON:
+        raise ValidationError({field: _("Choose a date within two years of today.")})
+    return value
+
+
+def _times(starts_at, ends_at, tz_name) -> tuple[dt.datetime, dt.datetime, str]:
+    tz = zone(tz_name)
+    now = timezone.now()
+    starts = _instant(starts_at, "starts_at", tz, now=now)
+    ends = _instant(ends_at, "ends_at", tz, now=now)
+    if ends <= starts:
+        raise ValidationError({"ends_at": _("The meeting must end after it starts.")})
+    if ends - starts > LONGEST:
+        raise ValidationError({"ends_at": _("A meeting lasts at most a day.")})
+    return starts, ends, tz.key
+
+
+def _remind_at(starts_at: dt.datetime) -> dt.datetime | None:
+    due = starts_at - REMIND_BEFORE
+    return due if starts_at > timezone.now() else None
+
+
+# --- What a meeting says -------------------------------------------------------------------------
+
+
+def _details(fields: dict, *, current: Meeting | None = None) -> dict:
+    """The validated descriptive fields among `fields` (title, format, place, link, description,
+    announced); those not given keep `current`'s values."""
+    out = {}
+    if "title" in fields or current is None:
+        out["title"] = _text(fields.get("title"), "title", max_length=200, required=_("Give the meeting a title."))
+    if "format" in fields or current is None:
+        value = fields.get("format") or Format.DISCUSSION_CIRCLE
+        if value not in Format.values:
+            raise ValidationError({"format": _("Choose one of the formats.")})
+        out["format"] = value
+    if "place" in fields:
+        out["place"] = _text(fields["place"], "place", max_length=200)
+    if "online_url" in fields:
+        url = _text(fields["online_url"], "online_url", max_length=500)
+        if url:
+            try:
+                _urls(url)
+            except ValidationError:
+                raise ValidationError(
+                    {"online_url": _("Give a web address starting with http:// or https://.")}
+                ) from None
+        out["online_url"] = url
+    if "description" in fields:
+        out["description"] = _text(fields["description"], "description", max_length=4000)
+    if "announced" in fields:
+        out["announced"] = bool(fields["announced"])
+    place = out.get("place", current.place if current else "")
+    link = out.get("online_url", current.online_url if current else "")
+    if not place and not link:
+        raise ValidationError({"place": _("Give a place, an online link, or both.")})
+    return out
+
+
+def _agenda(meeting: Meeting, items) -> list[AgendaItem]:
+    items = list(items or [])
+    if len(items) > MAX_AGENDA:
+        raise ValidationError({"agenda": _("An agenda has at most %(max)s items.") % {"max": MAX_AGENDA}})
+    rows = []
+    for order, item in enumerate(items):
+        rows.append(_agenda_row(meeting, order=order, **item))
+    return AgendaItem.objects.bulk_create(rows)
+
+
+def _agenda_row(meeting: Meeting, *, order: int, title, owner=None, minutes=15) -> AgendaItem:
+    title = _text(title, "agenda", max_length=200, required=_("Give each agenda item a title."))
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError):
+        minutes = 0
+    if not 1 <= minutes <= 600:
+        raise ValidationError({"agenda": _("Give each agenda item between 1 and 600 minutes.")})
+    return AgendaItem(meeting=meeting, title=title, owner=owner, minutes=minutes, order=order)
+
+
+def _where(meeting: Meeting) -> dict:
+    return meeting.where()
+
+
+def _lock(meeting: Meeting) -> Meeting:
+    locked = Meeting.objects.select_for_update(of=("self",)).select_related("case", "community").get(pk=meeting.pk)
+    access.forget()
+    return locked
+
+
+# --- Scheduling --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_meeting(
+    *,
+    actor: User,
+    starts_at,
+    ends_at,
+    timezone: str,
+    community: Community | None = None,
+    case: Case | None = None,
+    agenda=(),
+    **fields,
+) -> Meeting:
+    """Schedule a meeting of a community (its facilitators and leaders) or a case session (the
+    case's working group and coordinators, once the group is formed). A case that waits for its
+    session ("group formed") moves to "session scheduled" with the session's start."""
+    if (community is None) == (case is None):
+        raise ValidationError(_("A meeting belongs to a community or to a case."))
+    unknown = set(fields) - {"title", "format", "place", "online_url", "description", "announced"}
+    if unknown:
+        raise TypeError(f"not meeting fields: {sorted(unknown)}")
+    if community is not None:
+        community_access.allowed(actor, community).need(
+            MANAGE_PROGRAM, _("Only the community's facilitators can schedule its meetings.")
+        )
+    else:
+        case = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
+        access.forget()
+        case_access.allowed(actor, case).need(
+            CASE_CONTRIBUTE, _("Only the working group and the coordinators schedule a session of this case.")
+        )
+        if case.stage not in CASE_MEETS_FROM:
+            raise ValidationError(_("A case session is scheduled once the case's working group is formed."))
+        fields["format"] = Format.CASE_SESSION
+    starts, ends, tz_name = _times(starts_at, ends_at, timezone)
+    meeting = Meeting(
+        community=community,
+        case=case,
+        starts_at=starts,
+        ends_at=ends,
+        timezone=tz_name,
+        organiser=actor,
+        **_details(fields),
+    )
+    meeting.save()
+    _agenda(meeting, agenda)
+    Participant.objects.create(meeting=meeting, user=actor, rsvp=Rsvp.YES, remind_at=_remind_at(starts))
+    record(
+        Verb.MEETING_CREATED,
+        actor=actor,
+        target=meeting,
+        after={"starts_at": starts, "ends_at": ends, "timezone": tz_name, "announced": meeting.announced},
+        **_where(meeting),
+    )
+    if case is not None and case.stage == CaseStage.MATCHED:
+        cases.move(case, actor=actor, to=CaseStage.SCHEDULED, session_at=starts)
+    return meeting
+
+
+TIME_FIELDS = ("starts_at", "ends_at", "timezone")
+
+
+@transaction.atomic
+def update_meeting(meeting: Meeting, *, actor: User, agenda=None, **fields) -> Meeting:
+    """Change a scheduled meeting; a change of time or place reaches its participants (and their
+    calendars: the sequence goes up). `agenda`, when given, replaces the agenda."""
+    locked = _lock(meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    if locked.is_cancelled:
+        raise ValidationError(_("A cancelled meeting cannot be changed."))
+    unknown = set(fields) - {"title", "format", "place", "online_url", "description", "announced", *TIME_FIELDS}
+    if unknown:
+        raise TypeError(f"not meeting fields: {sorted(unknown)}")
+    if locked.case_id:
+        fields.pop("format", None)
+    changes = _details({k: v for k, v in fields.items() if k not in TIME_FIELDS}, current=locked)
+    if any(name in fields for name in TIME_FIELDS):
+        starts, ends, tz_name = _times(
+            fields.get("starts_at", locked.starts_at.astimezone(zone(locked.timezone)).replace(tzinfo=None)),
+            fields.get("ends_at", locked.ends_at.astimezone(zone(locked.timezone)).replace(tzinfo=None)),
+            fields.get("timezone", locked.timezone),
+        )
+        changes.update(starts_at=starts, ends_at=ends, timezone=tz_name)
+    before, after = {}, {}
+    for name, value in changes.items():
+        if getattr(locked, name) != value:
+            before[name], after[name] = getattr(locked, name), value
+            setattr(locked, name, value)
+    if agenda is not None:
+        locked.agenda.all().delete()
+        _agenda(locked, agenda)
+        after["agenda"] = len(agenda)
+    if not after:
+        return locked
+    if set(after) & {"starts_at", "ends_at", "timezone", "place", "online_url", "title"}:
+        locked.sequence += 1
+    locked.save()
+    if "starts_at" in after:
+        locked.participants.exclude(rsvp=Rsvp.NO).update(remind_at=_remind_at(locked.starts_at))
+    record(Verb.MEETING_UPDATED, actor=actor, target=locked, before=before, after=after, **_where(locked))
+    return locked
+
+
+@transaction.atomic
+def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "") -> Meeting:
+    """Call a meeting off: it stays, marked cancelled, and its participants are told. A scheduled
+    case whose only session this was goes back to "group formed", with the reason."""
+    locked = _lock(meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    if locked.is_cancelled:
+        return locked
+    reason = _text(reason, "reason", max_length=2000)
+    locked.status = Status.CANCELLED
+    locked.sequence += 1
+    locked.save()
+    locked.participants.update(remind_at=None)
+    record(
+        Verb.MEETING_CANCELLED,
+        actor=actor,
+        target=locked,
+        before={"status": Status.SCHEDULED},
+        after={"status": Status.CANCELLED, "note": reason},
+        **_where(locked),
+    )
+    case = locked.case
+    if (
+        case is not None
+        and case.stage == CaseStage.SCHEDULED
+        and not case.meetings.filter(status=Status.SCHEDULED).exists()
+    ):
+        cases.move(case, actor=actor, to=CaseStage.MATCHED, note=reason or _("The session was cancelled."))
+    return locked
+
+
+# --- Agenda ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_agenda_item(meeting: Meeting, *, actor: User, title: str, owner: User | None = None, minutes=15) -> AgendaItem:
+    locked = _lock(meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    count = locked.agenda.count()
+    if count >= MAX_AGENDA:
+        raise ValidationError({"agenda": _("An agenda has at most %(max)s items.") % {"max": MAX_AGENDA}})
+    if owner is not None and not _sees(owner, locked):
+        raise ValidationError({"owner": _("This person cannot see the meeting.")})
+    item = _agenda_row(locked, order=count, title=title, owner=owner, minutes=minutes)
+    item.save()
+    record(Verb.MEETING_AGENDA, actor=actor, target=locked, after={"added": item.title}, **_where(locked))
+    return item
+
+
+@transaction.atomic
+def remove_agenda_item(item: AgendaItem, *, actor: User) -> None:
+    locked = _lock(item.meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    title = item.title
+    item.delete()
+    record(Verb.MEETING_AGENDA, actor=actor, target=locked, before={"removed": title}, **_where(locked))
+
+
+# --- Who comes -----------------------------------------------------------------------------------
+
+
+def _sees(person: User, meeting: Meeting) -> bool:
+    """Whether `person` may see the meeting if invited: anyone for a community's meeting (the
+    invitation is what lets them see it), whoever may view the case for a case session."""
+    if not person.is_active:
+        return False
+    if meeting.case_id:
+        return CASE_VIEW in case_access.allowed(person, meeting.case)
+    return True
+
+
+@transaction.atomic
+def invite(meeting: Meeting, *, actor: User, people) -> list[Participant]:
+    """Invite people (matched experts, the requester, guests). Those already in the meeting are
+    skipped; for a case session, only people who may view the case can come."""
+    locked = _lock(meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    if locked.is_cancelled:
+        raise ValidationError(_("A cancelled meeting cannot be changed."))
+    people = list({person.pk: person for person in people}.values())
+    if not people:
+        raise ValidationError({"people": _("Choose whom to invite.")})
+    if len(people) > MAX_INVITES:
+        raise ValidationError({"people": _("Invite at most %(max)s people at once.") % {"max": MAX_INVITES}})
+    for person in people:
+        if not _sees(person, locked):
+            raise ValidationError(
+                {
+                    "people": _("%(name)s cannot see this case: add them to its working group first.")
+                    % {"name": person.display_name}
+                }
+            )
+    present = set(locked.participants.values_list("user_id", flat=True))
+    added = []
+    for person in people:
+        if person.pk in present:
+            continue
+        added.append(
+            Participant.objects.create(
+                meeting=locked, user=person, invited_by=actor, remind_at=_remind_at(locked.starts_at)
+            )
+        )
+        record(Verb.MEETING_INVITED, actor=actor, target=locked, after={"person": person.pk}, **_where(locked))
+    return added
+
+
+@transaction.atomic
+def sign_up(meeting: Meeting, *, actor: User) -> Participant:
+    """A member signs up for an announced meeting (and is counted as coming)."""
+    locked = _lock(meeting)
+    allowed = meeting_access.allowed(actor, locked)
+    if RESPOND in allowed:
+        return locked.participants.get(user=actor)
+    allowed.need(SIGN_UP)
+    if locked.ends_at <= timezone.now():
+        raise ValidationError(_("This meeting has already ended."))
+    place = Participant.objects.create(
+        meeting=locked, user=actor, rsvp=Rsvp.YES, remind_at=_remind_at(locked.starts_at)
+    )
+    record(Verb.MEETING_SIGNED_UP, actor=actor, target=locked, **_where(locked))
+    return place
+
+
+def _my_place(locked: Meeting, actor: User) -> Participant:
+    meeting_access.allowed(actor, locked).need(RESPOND)
+    return Participant.objects.select_for_update().get(meeting=locked, user=actor)
+
+
+@transaction.atomic
+def respond(meeting: Meeting, *, actor: User, rsvp: str) -> Participant:
+    """A participant answers yes, no or maybe."""
+    locked = _lock(meeting)
+    place = _my_place(locked, actor)
+    if rsvp not in (Rsvp.YES, Rsvp.NO, Rsvp.MAYBE):
+        raise ValidationError({"rsvp": _("Answer yes, no or maybe.")})
+    if place.rsvp == rsvp:
+        return place
+    before = place.rsvp
+    place.rsvp = rsvp
+    place.remind_at = None if rsvp == Rsvp.NO else _remind_at(locked.starts_at)
+    place.save(update_fields=["rsvp", "remind_at"])
+    record(
+        Verb.MEETING_RSVP, actor=actor, target=locked, before={"rsvp": before}, after={"rsvp": rsvp}, **_where(locked)
+    )
+    return place
+
+
+@transaction.atomic
+def mark_prepared(meeting: Meeting, *, actor: User, prepared: bool = True) -> Participant:
+    """A participant says they studied the preparation list (or takes it back). In a case session,
+    a member of the case's working group is marked on the case as well."""
+    locked = _lock(meeting)
+    place = _my_place(locked, actor)
+    if bool(place.prepared_at) == prepared:
+        return place
+    place.prepared_at = timezone.now() if prepared else None
+    place.save(update_fields=["prepared_at"])
+    record(Verb.MEETING_PREPARED, actor=actor, target=locked, after={"prepared": prepared}, **_where(locked))
+    if locked.case_id and CaseMember.objects.filter(case_id=locked.case_id, user=actor).exists():
+        cases.mark_prepared(locked.case, actor=actor, prepared=prepared)
+    return place
+
+
+def _begun(locked: Meeting, what: str) -> None:
+    if locked.is_cancelled:
+        raise ValidationError(_("A cancelled meeting cannot be changed."))
+    if locked.starts_at > timezone.now() + EARLY:
+        raise ValidationError({what: _("This is done once the meeting has begun.")})
+
+
+@transaction.atomic
+def take_attendance(meeting: Meeting, *, actor: User, present) -> int:
+    """The organiser (or a facilitator) marks who attended: `present` is the ids of participants
+    who came; every other participant is marked absent. Returns how many came."""
+    locked = _lock(meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    _begun(locked, "present")
+    try:
+        present = {int(getattr(pk, "pk", pk)) for pk in present}
+    except (TypeError, ValueError):
+        raise ValidationError({"present": _("Choose participants of the meeting.")}) from None
+    known = set(locked.participants.values_list("user_id", flat=True))
+    if present - known:
+        raise ValidationError({"present": _("Choose participants of the meeting.")})
+    locked.participants.filter(user_id__in=sorted(present)).update(attended=True)
+    locked.participants.exclude(user_id__in=sorted(present)).update(attended=False)
+    record(
+        Verb.MEETING_ATTENDANCE,
+        actor=actor,
+        target=locked,
+        after={"present": len(present), "of": len(known)},
+        **_where(locked),
+    )
+    return len(present)
+
+
+# --- Minutes and action items ------------------------------------------------------------------
+
+CASE_NOTE_FIELDS = ("discussed", "experience", "options", "will_produce")
+
+
+@transaction.atomic
+def write_minutes(
+    meeting: Meeting,
+    *,
+    actor: User,
+    notes: str = "",
+    decisions: str = "",
+    discussed: str = "",
+    experience: str = "",
+    options: str = "",
+    will_produce: str = "",
+) -> Minutes:
+    """Write (or rewrite) the minutes of a meeting that has begun. For a case session the template's
+    parts (the story understood, what others have met before, options, what we will produce) are the
+    case's session notes: the first writing adds them to the case, later ones change them there."""
+    locked = _lock(meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    _begun(locked, "notes")
+    notes = _text(notes, "notes", max_length=20000)
+    decisions = _text(decisions, "decisions", max_length=8000)
+    minutes = Minutes.objects.select_for_update().filter(meeting=locked).first()
+    session_note = minutes.session_note if minutes else None
+    if locked.case_id:
+        parts = {"discussed": discussed, "experience": experience, "options": options, "will_produce": will_produce}
+        if session_note is None:
+            session_note = cases.add_session_note(locked.case, actor=actor, held_at=locked.starts_at, **parts)
+        else:
+            session_note = cases.update_session_note(session_note, actor=actor, **parts)
+    elif not notes and not decisions:
+        raise ValidationError({"notes": _("Write the notes or the decisions.")})
+    created = minutes is None
+    if created:
+        minutes = Minutes(meeting=locked)
+    minutes.notes, minutes.decisions, minutes.session_note, minutes.author = notes, decisions, session_note, actor
+    minutes.save()
+    record(
+        Verb.MEETING_MINUTES,
+        actor=actor,
+        target=locked,
+        after={"minutes": minutes.pk, "first": created, "session_note": getattr(session_note, "pk", None)},
+        **_where(locked),
+    )
+    return minutes
+
+
+def _due(value, field: str = "due_on") -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValidationError({field: _("Give a date.")})
+    today = timezone.localdate()
+    if abs(value - today) > HORIZON:
+        raise ValidationError({field: _("Choose a date within two years of today.")})
+    return value
+
+
+@transaction.atomic
+def add_action_item(meeting: Meeting, *, actor: User, text: str, owner: User, due_on=None) -> ActionItem:
+    """Someone will do something: it sits on their home page until they mark it done. The owner is
+    a participant of the meeting."""
+    locked = _lock(meeting)
+    meeting_access.allowed(actor, locked).need(MANAGE)
+    body = _text(text, "text", max_length=500, required=_("Say what is to be done."))
+    if owner is None or not locked.participants.filter(user=owner).exists() or not owner.is_active:
+        raise ValidationError({"owner": _("Give the action item to a participant of the meeting.")})
+    item = ActionItem.objects.create(meeting=locked, text=body, owner=owner, due_on=_due(due_on), created_by=actor)
+    record(
+        Verb.MEETING_ACTION_ADDED,
+        actor=actor,
+        target=locked,
+        after={"item": item.pk, "owner": owner.pk, "text": body[:200]},
+        **_where(locked),
+    )
+    return item
+
+
+def may_complete(actor: User, item: ActionItem) -> bool:
+    allowed = meeting_access.allowed(actor, item.meeting)
+    return bool(allowed) and (item.owner_id == actor.pk or MANAGE in allowed)
+
+
+@transaction.atomic
+def complete_action_item(item: ActionItem, *, actor: User, done: bool = True) -> ActionItem:
+    """Its owner (or whoever manages the meeting) marks it done, or open again."""
+    locked = ActionItem.objects.select_for_update(of=("self",)).select_related("meeting__case").get(pk=item.pk)
+    access.forget()
+    allowed = meeting_access.allowed(actor, locked.meeting)
+    allowed.need(VIEW)
+    if not may_complete(actor, locked):
+        raise PermissionDenied(_("Only its owner or the organiser marks an action item done."))
+    if bool(locked.done_at) == done:
+        return locked
+    locked.done_at = timezone.now() if done else None
+    locked.save(update_fields=["done_at"])
+    record(
+        Verb.MEETING_ACTION_DONE,
+        actor=actor,
+        target=locked.meeting,
+        after={"item": locked.pk, "done": done},
+        **_where(locked.meeting),
+    )
+    return locked
