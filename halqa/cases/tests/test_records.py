@@ -264,6 +264,7 @@ def test_a_bad_source_is_refused_and_nothing_is_saved(rec, login, fields, field)
     [
         ({"held_at": None}, "held_at"),
         ({"held_at": "future"}, "held_at"),
+        ({"held_at": dt.datetime(1, 1, 1, tzinfo=dt.UTC)}, "held_at"),
         ({"discussed": ""}, "discussed"),
         ({"discussed": "a\x00b"}, "discussed"),
         ({"options": "z" * 8001}, "options"),
