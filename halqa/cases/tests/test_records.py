@@ -438,3 +438,9 @@ def test_two_saves_at_once_get_two_versions(world):
         thread.join(timeout=30)
     assert errors == [] and sorted(results) == [2, 3]
     assert list(Draft.objects.filter(case=case).order_by("version").values_list("version", flat=True)) == [1, 2, 3]
+
+
+def test_session_notes_reach_the_requester_and_the_group_but_not_the_author(rec, settle):
+    settle(lambda: services.add_session_note(rec.case, actor=rec.colleague, held_at=timezone.now(), **NOTE))
+    told = set(Notification.objects.filter(event__verb=Verb.CASE_SESSION_NOTE).values_list("recipient", flat=True))
+    assert told == {rec.teacher.pk, rec.parent.pk}
