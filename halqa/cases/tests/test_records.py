@@ -382,7 +382,7 @@ def settle(run_tasks, django_capture_on_commit_callbacks):
     return run
 
 
-def test_a_new_draft_reaches_the_group_and_a_revision_after_cannot_use_it_the_requester(rec, settle):
+def test_a_new_draft_reaches_the_group_and_a_revision_after_cannot_use_it_the_requester(rec, settle, login):
     case = to_drafting(rec, rec.case)
     settle(lambda: services.save_draft(case, actor=rec.colleague, **DRAFT))
     assert (
@@ -405,6 +405,8 @@ def test_a_new_draft_reaches_the_group_and_a_revision_after_cannot_use_it_the_re
     settle(lambda: services.save_draft(case, actor=rec.colleague, **DRAFT, change_note="Without a projector."))
     told = Notification.objects.filter(recipient=rec.teacher, event__verb=Verb.CASE_DRAFT_SAVED)
     assert told.count() == 1
+    listed = login(rec.teacher).get(reverse("notifications:list")).content.decode()
+    assert "saved version <bdi>2</bdi> of the solution to" in listed
     assert not Notification.objects.filter(recipient=rec.other_teacher).exists()
     assert not Notification.objects.filter(recipient=rec.colleague, event__verb=Verb.CASE_DRAFT_SAVED).exists()
 
