@@ -22,8 +22,9 @@ BENCH_EMAIL = "bench.teacher@bench.halqa.test"
 class Page:
     key: str
     label: str
-    path: str  # may name {community}
+    path: str  # may name {community} and {case}
     auth: str  # "session" (a signed-in browser) or "token" (an API client)
+    user: str = "teacher"  # whose: the benchmark teacher, or the coordinator of the first school
 
 
 PAGES = [
@@ -34,6 +35,10 @@ PAGES = [
     Page("people", "People directory", "/people/", "session"),
     Page("api_list", "API: communities", "/api/v1/communities/", "token"),
     Page("api_detail", "API: one community", "/api/v1/communities/{community}/", "token"),
+    # Cases (issue 11): the coordinator of the benchmark user's school, among 100,000 cases at 100×.
+    Page("queue", "Case queue", "/cases/", "session", user="coordinator"),
+    Page("board", "Case board", "/cases/board/", "session", user="coordinator"),
+    Page("case", "Case page", "/cases/{case}/", "session", user="coordinator"),
 ]
 
 

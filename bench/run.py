@@ -149,6 +149,7 @@ def run_scale(factor: int, args, wrk_binary: str, secret: str) -> dict[str, Any]
     VAR.mkdir(parents=True, exist_ok=True)
     summary_file = VAR / f"{vendor(url)}-{factor}x-run.json"
     seed = [sys.executable, "-m", "bench.seed", "--scale", str(factor), "--out", str(summary_file)]
+    seed += ["--cases-per-school", str(args.cases_per_school)]
     subprocess.run(seed + (["--reseed"] if args.reseed else []), cwd=ROOT, env=django_env(url, secret), check=True)
     info = json.loads(summary_file.read_text())
     ceiling_env = django_env(url, secret, settings="bench.ceiling.settings")
@@ -256,7 +257,8 @@ def render(database: str, results: dict[int, dict[str, Any]], host: dict[str, st
         f"{host['system']}, Python {host['python']}, {version}; load average at the start {host['load']}. "
         f"wrk: {CONNECTIONS} connections, {rounds} per page and as many of the ceiling, alternating; "
         f"gunicorn {WORKERS} workers × {THREADS} threads. {high}×: {counts['schools']:,} schools, "
-        f"{counts['people']:,} people, {counts['communities']:,} communities, {counts['posts']:,} posts. "
+        f"{counts['people']:,} people, {counts['communities']:,} communities, {counts['posts']:,} posts, "
+        f"{counts.get('cases', 0):,} cases. "
         f"Benchmark user #{results[high]['info']['user_id']}; community and API detail: "
         f"`{results[high]['info']['urls']['community']}`.",
         "",
@@ -351,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "2")))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8611")))
+    parser.add_argument(
+        "--cases-per-school",
+        type=int,
+        default=int(os.environ.get("BENCH_CASES_PER_SCHOOL", "1000")),
+        help="cases in each school: 1,000 makes 100,000 cases at 100× (fewer for a quick check)",
+    )
     parser.add_argument(
         "--reseed",
         action="store_true",

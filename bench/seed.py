@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH_EMAIL, PAGES, VAR, is_bench_database, vendor
+from bench.common import BENCH_EMAIL, PAGES, VAR, Page, is_bench_database, vendor
 
 SCHOOLS_PER_NETWORK = 10
 MEMBERS_PER_COMMUNITY = 12
@@ -41,10 +41,15 @@ class Scale:
     people_per_school: int = 100
     communities_per_school: int = 10
     posts_per_community: int = 1000
+    cases_per_school: int = 1000  # 100,000 cases in the district at 100×
 
     @classmethod
-    def factor(cls, n: int) -> Scale:
-        return cls(schools=n)
+    def factor(cls, n: int, *, cases_per_school: int | None = None) -> Scale:
+        return cls(schools=n) if cases_per_school is None else cls(schools=n, cases_per_school=cases_per_school)
+
+    @property
+    def cases(self) -> int:
+        return self.schools * self.cases_per_school
 
     @property
     def networks(self) -> int:
@@ -490,6 +495,8 @@ def seed(scale: Scale, *, log=print) -> dict[str, Any]:
         Event.objects.bulk_create(events, batch_size=batch)
         step(f"{len(events):,} events")
 
+        bench_case, coordinator = _seed_cases(scale, schools, at_school, communities, now, step)
+
         threads = Thread.objects.bulk_create(
             [Thread(host_type=community_type, host_id=c.pk, created_at=c.created_at) for c in communities],
             batch_size=batch,
@@ -501,10 +508,127 @@ def seed(scale: Scale, *, log=print) -> dict[str, Any]:
     step(f"{posts:,} posts; analysed")
     return {
         "user_id": bench_user.pk,
+        "coordinator_id": coordinator.pk,
+        "case": bench_case,
         "community": communities[0].pk,
         "bench_communities": [c.pk for c in communities[:BENCH_COMMUNITIES]],
         "seconds": round(time.monotonic() - started, 1),
     }
+
+
+CASE_TITLES = [
+    "Half the class stops writing in the last five minutes",
+    "Exit tickets stay blank in grade 7",
+    "Parents do not read the electronic diary",
+    "الواجبات المنزلية لا يقرؤها أحد",
+    "العمل الجماعي يتحول إلى ثرثرة",
+    "دانش‌آموزان معنای درس را نمی‌فهمند",
+    "Родители не приходят на собрания",
+    "Дроби в 9 классе не даются половине класса",
+]
+CASE_STAGES = ["submitted", "clarifying", "matched", "scheduled", "preparing", "in_session", "drafting",
+               "in_review", "published", "feedback", "closed", "declined", "withdrawn"]  # fmt: skip
+
+
+def _seed_cases(scale: Scale, schools, at_school, communities, now: dt.datetime, step):
+    """`scale.cases_per_school` cases in each school, in every stage, as the services would have
+    left them: half assigned to one of the school's communities, a working group (a lead, sometimes
+    a parent) for every third, kinds and topics, a question for every fifth, the submitted and the
+    last moved event. The benchmark's case (the coordinator's case page) is the first school's
+    first: drafting, in the benchmark user's community, with a group of five (a lead, two teachers,
+    the counselor, a parent), a question, an answer and its history. Returns (its id, the first
+    school's coordinator)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from halqa.cases.models import Case, CaseMember, Clarification, DifficultyTypeRow, Topic
+    from halqa.events.models import Event, Verb
+
+    batch = 5000
+    kinds = list(DifficultyTypeRow.objects.values_list("code", flat=True))
+    topics = list(Topic.objects.filter(school__isnull=True).values_list("pk", flat=True))
+    per_school = scale.communities_per_school
+    rows = []
+    for s, school in enumerate(schools):
+        own = [c for c in communities[s * per_school : (s + 1) * per_school] if c.school_id == school.pk]
+        teachers = at_school[s].get("teacher", [])
+        parents = at_school[s].get("parent", [])
+        for i in range(scale.cases_per_school):
+            family = bool(parents) and i % 5 == 4
+            requester = parents[i % len(parents)] if family else teachers[i % len(teachers)]
+            stage = "drafting" if i == 0 else CASE_STAGES[i % len(CASE_STAGES)]
+            changed = now - dt.timedelta(days=i % 60, hours=i % 24)
+            rows.append(
+                Case(
+                    school=school,
+                    community=own[0] if i == 0 else (own[i % len(own)] if own and i % 2 else None),
+                    title=CASE_TITLES[i % len(CASE_TITLES)],
+                    what_happened="Every lesson the last five minutes are lost: half the class does not write.",
+                    what_tried="Shorter tickets; a timer on the board.",
+                    help_wanted="How do colleagues get every student to write something?",
+                    language=LANGUAGES[i % len(LANGUAGES)][0],
+                    subject=["math", "physics", "arabic", ""][i % 4],
+                    grade=["7", "9", "10", ""][i % 4],
+                    urgency=["low", "normal", "normal", "high"][i % 4],
+                    requester=requester,
+                    anonymous=family and i % 3 == 0,
+                    requester_group="parent"
+                    if family
+                    else ("early_career_teacher" if i % 3 else "experienced_teacher"),
+                    audience="parent" if family else "teacher",
+                    channel="paper" if i % 11 == 0 else "web",
+                    stage=stage,
+                    stage_changed_at=changed,
+                    created_at=changed - dt.timedelta(days=3 + i % 30),
+                    due_dates={"drafting": (now + dt.timedelta(days=14)).date().isoformat()} if i % 4 == 0 else {},
+                    close_reason="The requester uses the solution." if stage == "closed" else "",
+                    decline_reason="Passed to the school counsellor." if stage == "declined" else "",
+                )
+            )
+    cases = Case.objects.bulk_create(rows, batch_size=batch)
+    members, kind_rows, topic_rows, questions, events = [], [], [], [], []
+    case_type = ContentType.objects.get_for_model(Case)
+    for n, case in enumerate(cases):
+        s, i = divmod(n, scale.cases_per_school)
+        teachers = at_school[s].get("teacher", [])
+        coordinator = at_school[s]["coordinator"][0]
+        if i % 3 == 0:
+            group = {teachers[(i + 7) % len(teachers)]: "lead"}
+            if i == 0:
+                group.update({teachers[(i + k) % len(teachers)]: "member" for k in (8, 9)})
+                group[at_school[s]["counselor"][0]] = "expert"
+            if at_school[s].get("parent") and i % 9 == 0:
+                group.setdefault(at_school[s]["parent"][(i // 9) % len(at_school[s]["parent"])], "member")
+            members += [
+                CaseMember(case=case, user=p, role=role, created_at=case.created_at) for p, role in group.items()
+            ]
+        kind_rows.append(Case.types.through(case_id=case.pk, difficultytyperow_id=kinds[n % len(kinds)]))
+        topic_rows += [Case.topics.through(case_id=case.pk, topic_id=topics[(n + k) % len(topics)]) for k in (0, 5)]
+        if i % 5 == 0:
+            questions.append(
+                Clarification(
+                    case=case, author=coordinator, body="Which grade, and since when?", created_at=case.created_at
+                )
+            )
+            if i == 0:
+                questions.append(
+                    Clarification(case=case, author=case.requester, is_question=False, body="Grade 7, since October.")
+                )
+        base = {"target_type": case_type, "target_id": case.pk, "target_label": case.title, "school_id": case.school_id,
+                "community_id": case.community_id}  # fmt: skip
+        who = None if case.anonymous else case.requester
+        events.append(Event(at=case.created_at, actor=who, actor_label="" if who else "Anonymous requester",
+                            verb=Verb.CASE_SUBMITTED, after={"stage": "submitted"}, **base))  # fmt: skip
+        if case.stage != "submitted":
+            events.append(Event(at=case.stage_changed_at, actor=coordinator, actor_label=coordinator.display_name,
+                                verb=Verb.CASE_MOVED, before={"stage": "submitted"}, after={"stage": case.stage},
+                                **base))  # fmt: skip
+    CaseMember.objects.bulk_create(members, batch_size=batch)
+    Case.types.through.objects.bulk_create(kind_rows, batch_size=batch)
+    Case.topics.through.objects.bulk_create(topic_rows, batch_size=batch, ignore_conflicts=True)
+    Clarification.objects.bulk_create(questions, batch_size=batch)
+    Event.objects.bulk_create(events, batch_size=batch)
+    step(f"{len(cases):,} cases, {len(members):,} working-group places, {len(events):,} case events")
+    return cases[0].pk, at_school[0]["coordinator"][0]
 
 
 def _insert_posts(scale: Scale, communities, threads, authors, now: dt.datetime, step) -> int:
@@ -600,6 +724,7 @@ def _analyze() -> None:
 
 def counts() -> dict[str, int]:
     from halqa.accounts.models import User
+    from halqa.cases.models import Case
     from halqa.communities.models import Community, Membership
     from halqa.discussions.models import Post
     from halqa.orgs.models import School
@@ -610,6 +735,7 @@ def counts() -> dict[str, int]:
         "communities": Community.objects.count(),
         "community_memberships": Membership.objects.count(),
         "posts": Post.objects.count(),
+        "cases": Case.objects.count(),
     }
 
 
@@ -641,7 +767,7 @@ def api_key(user) -> str:
 
 
 def page_urls(info: dict[str, Any]) -> dict[str, str]:
-    return {page.key: page.path.format(community=info["community"]) for page in PAGES}
+    return {page.key: page.path.format(community=info["community"], case=info["case"]) for page in PAGES}
 
 
 def headers_for(page_auth: str, session_key: str, key: str) -> dict[str, str]:
@@ -652,24 +778,35 @@ def headers_for(page_auth: str, session_key: str, key: str) -> dict[str, str]:
     return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"}
 
 
-def measure_queries(urls: dict[str, str], session_key: str, key: str, *, tries: int = 3) -> dict[str, dict[str, Any]]:
-    """Status and queries of each key page for the benchmark user, and where one request's time goes.
+def sessions_of(page: Page, sessions: dict[str, str]) -> str:
+    """The session a page is loaded with: the benchmark teacher's, or the coordinator's."""
+    return sessions[page.user]
 
-    Counted on the requests after a first one (so per-process caches and the session's
-    once-a-minute write are not); the timing is the fastest of `tries`, in this process, unloaded.
+
+def measure_queries(
+    urls: dict[str, str], sessions: dict[str, str] | str, key: str, *, tries: int = 3
+) -> dict[str, dict[str, Any]]:
+    """Status and queries of each key page for its user, and where one request's time goes.
+
+    `sessions` gives each kind of benchmark user's session ({"teacher": …, "coordinator": …}; a
+    single key is the teacher's for every page). Counted on the requests after a first one (so
+    per-process caches and the session's once-a-minute write are not); the timing is the fastest
+    of `tries`, in this process, unloaded.
     """
     from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    if isinstance(sessions, str):
+        sessions = dict.fromkeys(("teacher", "coordinator"), sessions)
     result = {}
     for page in PAGES:
         if page.auth == "token":
             client = Client(HTTP_AUTHORIZATION=f"Token {key}")
         else:
             client = Client()
-            client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+            client.cookies[settings.SESSION_COOKIE_NAME] = sessions_of(page, sessions)
         client.get(urls[page.key])
         best = None
         for _ in range(tries):
@@ -772,6 +909,7 @@ def prepare(url: str, scale: Scale, *, reseed: bool = False) -> dict[str, Any]:
         marker.write_text(json.dumps(info, indent=2))
     user = User.objects.get(pk=info["user_id"])
     session_key, key = sign_in(user), api_key(user)
+    sessions = {"teacher": session_key, "coordinator": sign_in(User.objects.get(pk=info["coordinator_id"]))}
     info["counts"] = counts()
     urls = page_urls(info)
     return {
@@ -780,9 +918,9 @@ def prepare(url: str, scale: Scale, *, reseed: bool = False) -> dict[str, Any]:
         "session_key": session_key,
         "api_key": key,
         "urls": urls,
-        "headers": {page.key: headers_for(page.auth, session_key, key) for page in PAGES},
+        "headers": {page.key: headers_for(page.auth, sessions_of(page, sessions), key) for page in PAGES},
         "session_header": headers_for("session", session_key, key),
-        "queries": measure_queries(urls, session_key, key),
+        "queries": measure_queries(urls, sessions, key),
         "database_version": database_version(),
     }
 
@@ -806,12 +944,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=1, help="1: one school; 100: the district")
     parser.add_argument("--reseed", action="store_true", help="drop the benchmark database and seed it again")
     parser.add_argument("--out", type=Path, help="write the JSON summary here instead of stdout")
+    parser.add_argument(
+        "--cases-per-school",
+        type=int,
+        default=int(os.environ.get("BENCH_CASES_PER_SCHOOL", "1000")),
+        help="cases in each school (1,000: 100,000 cases in the 100× district)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "halqa.settings")
     url = os.environ.get("DATABASE_URL", "")
     if not is_bench_database(url):
         raise SystemExit("DATABASE_URL must name a benchmark database (see bench/common.py: database_url).")
-    summary = prepare(url, Scale.factor(args.scale), reseed=args.reseed)
+    summary = prepare(url, Scale.factor(args.scale, cases_per_school=args.cases_per_school), reseed=args.reseed)
     text = json.dumps(summary, indent=2)
     if args.out:
         args.out.write_text(text)

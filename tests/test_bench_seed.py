@@ -14,7 +14,7 @@ from halqa.accounts.models import User
 from halqa.communities.models import Community, Membership
 from halqa.discussions.models import Post
 
-TINY = Scale(schools=2, people_per_school=20, communities_per_school=5, posts_per_community=15)
+TINY = Scale(schools=2, people_per_school=20, communities_per_school=5, posts_per_community=15, cases_per_school=30)
 
 
 @pytest.fixture
@@ -24,11 +24,12 @@ def district(db):
 
 def test_tiny_district_has_the_promised_rows(district):
     found = counts()
-    assert {key: found[key] for key in ("schools", "people", "communities", "posts")} == {
+    assert {key: found[key] for key in ("schools", "people", "communities", "posts", "cases")} == {
         "schools": 2,
         "people": 2 * 20 + 1 + 1,  # the schools, the district admin, one network's supervisor
         "communities": 10,
         "posts": 150,
+        "cases": 60,
     }
     assert TINY.people == found["people"] and TINY.posts == found["posts"]
     facilitators = Community.objects.annotate(
@@ -58,7 +59,8 @@ def test_benchmark_user_is_a_teacher_member_of_four_communities(district):
 def test_every_key_page_answers_the_benchmark_user(district, client):
     user = User.objects.get(pk=district["user_id"])
     session_key, key = sign_in(user), api_key(user)
-    measured = measure_queries(page_urls(district), session_key, key)
+    sessions = {"teacher": session_key, "coordinator": sign_in(User.objects.get(pk=district["coordinator_id"]))}
+    measured = measure_queries(page_urls(district), sessions, key)
     assert set(measured) == {page.key for page in PAGES}
     assert {page: result["status"] for page, result in measured.items()} == dict.fromkeys(measured, 200)
     assert all(result["queries"] > 0 for result in measured.values())
@@ -68,3 +70,18 @@ def test_every_key_page_answers_the_benchmark_user(district, client):
     assert json.loads(response.content)["email"] == BENCH_EMAIL
     client.cookies["sessionid"] = session_key
     assert client.get(f"/communities/{district['community']}/").context["user"] == user
+
+
+def test_cases_are_seeded_in_every_stage_with_the_coordinators_case_ready(district):
+    from halqa.cases.access import case_access
+    from halqa.cases.models import Case, Stage
+    from halqa.orgs.models import Membership as SchoolMembership
+
+    assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
+    coordinator = User.objects.get(pk=district["coordinator_id"])
+    case = Case.objects.get(pk=district["case"])
+    assert SchoolMembership.objects.filter(user=coordinator, school=case.school, position="coordinator").exists()
+    assert case.stage == "drafting" and case.members.count() == 5 and case.clarifications.count() == 2
+    assert case.community_id in district["bench_communities"]
+    assert "manage" in case_access.allowed(coordinator, case)
+    assert case_access.rows(coordinator, "manage").count() == 30  # the queue: their school's cases
