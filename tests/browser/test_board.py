@@ -88,7 +88,8 @@ def test_a_coordinator_drags_and_moves_cards_with_the_keyboard(
     assert dragged.stage == Stage.CLARIFYING
     # The card now offers the moves from its new stage, and knows the stage it was seen in.
     assert page.locator(f"#move-{dragged.pk} option[value=matched]").count() == 1
-    assert page.locator(f"#card-{dragged.pk} input[name=seen_stage]").input_value() == "clarifying"
+    assert page.locator(f"#card-{dragged.pk} .board-move input[name=seen_stage]").input_value() == "clarifying"
+    assert page.locator(f"#card-{dragged.pk} .board-order input[name=seen_stage]").input_value() == "clarifying"
     screenshot(page, f"board_{language}_dragged.png")
 
     # 2. One more into the full column: the board asks why, and takes it with the reason.
@@ -135,3 +136,49 @@ def test_a_coordinator_drags_and_moves_cards_with_the_keyboard(
     assert column(page, "matched").locator(f"#card-{raced.pk}").count() == 0
     assert Case.objects.get(pk=raced.pk).stage == Stage.DECLINED
     screenshot(page, f"board_{language}_race.png")
+
+    # 5. The order inside a column: "Move up" by keyboard (no JavaScript needed), then a card
+    # dragged to the top of its column; both kept by the server.
+    from halqa.cases.board import build, school_board
+
+    def shown_order():
+        return [
+            int(pk)
+            for pk in column(page, "submitted")
+            .locator(":scope > .board-card")
+            .evaluate_all("cards => cards.map(card => card.dataset.case)")
+        ]
+
+    def server_order():
+        view = build(coordinator, school_board(coordinator, school.pk))
+        return [c.case.pk for c in next(col for col in view.columns if col.stage == "submitted").cards]
+
+    for n, title in enumerate(TITLES[language][:3]):
+        services.submit_case(actor=teacher, school=school, title=f"{title} ({n + 2})", language=language, **STORY)
+    page.reload()
+    before = shown_order()
+    assert len(before) >= 3 and before == server_order()
+    second = before[1]
+    page.focus(f"#card-{second} form.board-order button[name=before]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert shown_order()[:2] == [second, before[0]] == server_order()[:2]
+    assert page.locator(".messages .message-success").count() == 1
+    screenshot(page, f"board_{language}_move_up.png")
+
+    last = shown_order()[-1]
+    top = column(page, "submitted").locator(":scope > .board-card").first
+    card(page, Case.objects.get(pk=last)).locator(".board-card-meta").first.drag_to(
+        top, target_position={"x": top.bounding_box()["width"] / 2, "y": 4}
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#board-status').classList.contains('message-success')"
+        " && !document.querySelector('#board-status').hidden"
+    )
+    assert shown_order()[0] == last
+    assert server_order()[0] == last
+    # Its "Move up" is gone (nothing above it now); the card now last has no "Move down".
+    assert not page.locator(f"#card-{last} form.board-order button[name=before]").is_visible()
+    now_last = shown_order()[-1]
+    assert not page.locator(f"#card-{now_last} form.board-order button[name=after]").is_visible()
+    screenshot(page, f"board_{language}_reordered.png")
