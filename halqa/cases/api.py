@@ -255,11 +255,13 @@ class BoardMoveSerializer(MoveSerializer):
     before = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=2**63 - 1,
         help_text="Place the card just before this case of the same column of `board` (needs `board`).",
     )
     after = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=2**63 - 1,
         help_text="Place the card just after this case of the same column of `board` (needs `board`).",
     )
 

@@ -223,8 +223,8 @@ class BoardMoveForm(forms.Form):
     column = forms.CharField(max_length=16, required=False, widget=forms.HiddenInput)
     # Where in the new column (a drag drops the card between two others): the card it goes before
     # or after. Left out, the column's order keeps it where it was.
-    before = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
-    after = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
+    before = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False, widget=forms.HiddenInput)
+    after = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, stages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,8 +237,8 @@ class BoardPlaceForm(forms.Form):
 
     seen_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
     board = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    before = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
-    after = forms.IntegerField(min_value=1, max_value=2**62, required=False, widget=forms.HiddenInput)
+    before = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False, widget=forms.HiddenInput)
+    after = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
