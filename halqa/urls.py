@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("halqa.orgs.urls")),
     path("communities/", include("halqa.communities.urls")),
     path("cases/", include("halqa.cases.urls")),
+    path("meetings/", include("halqa.meetings.urls")),
     path("discussions/", include("halqa.discussions.urls")),
     path("audit/", include("halqa.events.urls")),
     path("notifications/", include("halqa.notifications.urls")),

@@ -2,7 +2,9 @@
 
 A community's meeting:
 * its organiser and every participant (invited or signed up) see it;
-* the community's facilitators see all its meetings and manage them, as the organiser does;
+* whoever keeps the community's work program (its facilitators; the principal and deputy of its
+  school, the supervisor of its network, the authority's admins) sees all its meetings and manages
+  them, as the organiser does: who may schedule a meeting may also change or cancel it;
 * an announced meeting is seen by the community's active members in every role but guest; they
   may sign up while it is scheduled. A guest (a parent, a student) sees only what they were
   invited to; a members-only community's meetings are never seen by visitors.
@@ -23,9 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from halqa.cases.access import CONTRIBUTE as CASE_CONTRIBUTE
 from halqa.cases.access import VIEW as CASE_VIEW
 from halqa.cases.access import case_access
-from halqa.communities.access import memberships_of
+from halqa.communities.access import community_access, memberships_of
 from halqa.communities.models import Role as CommunityRole
 from halqa.communities.models import Status as CommunityStatus
+from halqa.communities.rules import MANAGE_PROGRAM
 from halqa.core import access
 
 from .models import Meeting, Participant, Status
@@ -46,9 +49,9 @@ def places_of(user) -> frozenset[int]:
     )
 
 
-def _communities(user, *, facilitating: bool = False) -> frozenset[int]:
-    """Communities whose announced meetings the person sees (active, not as a guest), or leads."""
-    roles = {CommunityRole.FACILITATOR} if facilitating else set(CommunityRole.values) - {CommunityRole.GUEST}
+def _communities(user) -> frozenset[int]:
+    """Communities whose announced meetings the person sees (active, not as a guest)."""
+    roles = set(CommunityRole.values) - {CommunityRole.GUEST}
     return frozenset(
         m.community_id for m in memberships_of(user).values() if m.status == CommunityStatus.ACTIVE and m.role in roles
     )
@@ -83,7 +86,7 @@ class MeetingAccess(access.Policy):
                 actions.add(SIGN_UP)
             return frozenset(actions)
         member = meeting.community_id in _communities(user)
-        leads = meeting.community_id in _communities(user, facilitating=True)
+        leads = MANAGE_PROGRAM in community_access.allowed(user, meeting.community)
         organises = meeting.organiser_id == user.pk
         if organises or takes_part or leads or (member and meeting.announced):
             actions.add(VIEW)
@@ -98,7 +101,7 @@ class MeetingAccess(access.Policy):
     def where(self, user, action: str) -> QuerySet[Meeting]:
         places = Q(pk__in=sorted(places_of(user)))
         member = Q(community_id__in=sorted(_communities(user)))
-        leads = Q(community_id__in=sorted(_communities(user, facilitating=True)))
+        leads = Q(community__in=community_access.rows(user, MANAGE_PROGRAM).values("pk"))
         organises = Q(organiser_id=user.pk)
         scheduled = Q(status=Status.SCHEDULED)
         of_community = Q(case__isnull=True)

@@ -28,7 +28,7 @@ from halqa.cases import services as cases
 from halqa.cases.access import CONTRIBUTE as CASE_CONTRIBUTE
 from halqa.cases.access import VIEW as CASE_VIEW
 from halqa.cases.access import case_access
-from halqa.cases.models import Case, CaseMember
+from halqa.cases.models import Case, CaseMember, SessionNote
 from halqa.cases.models import Stage as CaseStage
 from halqa.cases.records import _text
 from halqa.communities.access import community_access
@@ -514,8 +514,23 @@ def write_minutes(
     session_note = minutes.session_note if minutes else None
     if locked.case_id:
         parts = {"discussed": discussed, "experience": experience, "options": options, "will_produce": will_produce}
+        written = any(str(value or "").strip() for value in parts.values())
         if session_note is None:
-            session_note = cases.add_session_note(locked.case, actor=actor, held_at=locked.starts_at, **parts)
+            # Notes already written on the case page for this session are linked, not written twice.
+            found = (
+                SessionNote.objects.filter(
+                    case_id=locked.case_id,
+                    held_at__gte=locked.starts_at - EARLY,
+                    held_at__lte=locked.ends_at + EARLY,
+                    minutes__isnull=True,
+                )
+                .order_by("held_at", "id")
+                .first()
+            )
+            if found is None:
+                session_note = cases.add_session_note(locked.case, actor=actor, held_at=locked.starts_at, **parts)
+            else:
+                session_note = cases.update_session_note(found, actor=actor, **parts) if written else found
         else:
             session_note = cases.update_session_note(session_note, actor=actor, **parts)
     elif not notes and not decisions:

@@ -125,6 +125,12 @@ PAGES: dict[str, Page] = {
     "cases:community_board": Page(lambda ids: {"pk": ids.community}),
     "cases:school_board_limits": Page(lambda ids: {"pk": ids.school}),
     "cases:community_board_limits": Page(lambda ids: {"pk": ids.community}),
+    # Meetings
+    "meetings:list": Page(),
+    "meetings:detail": Page(lambda ids: {"pk": ids.meeting}),  # a past one: minutes, attendance, actions
+    "meetings:edit": Page(lambda ids: {"pk": ids.case_session}),  # the coordinator manages the session
+    "meetings:new_for_community": Page(lambda ids: {"pk": ids.community}),
+    "meetings:new_for_case": Page(lambda ids: {"pk": ids.case}),
     "notifications:list": Page(),
     "notifications:settings": Page(),
     # The administrator's
@@ -194,6 +200,17 @@ POST_ONLY = {
     "cases:prepared": "cases:detail",
     "cases:session_note": "cases:detail",
     "cases:draft": "cases:detail",
+    "meetings:cancel": "meetings:detail",
+    "meetings:invite": "meetings:detail",
+    "meetings:sign_up": "meetings:detail",
+    "meetings:rsvp": "meetings:detail",
+    "meetings:prepared": "meetings:detail",
+    "meetings:attendance": "meetings:detail",
+    "meetings:minutes": "meetings:detail",
+    "meetings:agenda_add": "meetings:detail",
+    "meetings:agenda_remove": "meetings:detail",
+    "meetings:action_add": "meetings:detail",
+    "meetings:action_done": "meetings:detail",
     "notifications:read": "notifications:list",
     "notifications:read_all": "notifications:list",
 }
@@ -272,6 +289,7 @@ def demo_ids(demo) -> SimpleNamespace:
     from halqa.core.models import DeliveryStatus, OutboundEmail
     from halqa.discussions.models import Post
     from halqa.discussions.services import thread_for
+    from halqa.meetings.models import Meeting
     from halqa.orgs import services as orgs
 
     invited = orgs.invite(actor=demo.principal, school=demo.farabi, email="invited@example.org", position="teacher")
@@ -307,6 +325,8 @@ def demo_ids(demo) -> SimpleNamespace:
         post=posts.exclude(author=demo.teacher).first().pk,
         own_post=posts.filter(author=demo.teacher).first().pk,
         case=Case.objects.filter(requester=demo.teacher).order_by("pk").first().pk,
+        meeting=Meeting.objects.get(title="قراءة بطاقات الخروج معًا").pk,
+        case_session=Meeting.objects.filter(case__requester=demo.teacher).order_by("pk").first().pk,
     )
 
 

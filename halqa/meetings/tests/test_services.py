@@ -162,7 +162,8 @@ def test_announced_meetings_are_seen_by_members_not_guests_nor_outsiders(m):
     }
     assert seen["colleague"] and seen["expert"]
     assert not seen["parent"]  # a guest: only what they were invited to
-    assert not seen["teacher"] and not seen["principal"]  # members-only community, not members
+    assert not seen["teacher"] and not seen["other_principal"]  # members-only community, not members
+    assert seen["principal"] and MANAGE in meeting_access.allowed(m.principal, meeting)  # the school's leader
     assert not seen["other_teacher"] and not seen["student"]
     assert SIGN_UP in meeting_access.allowed(m.expert, meeting)
     assert MANAGE not in meeting_access.allowed(m.expert, meeting)
@@ -341,3 +342,23 @@ def test_cancelling_tells_those_coming_and_stops_answers(m, django_capture_on_co
         services.respond(meeting, actor=m.expert, rsvp="yes")
     with pytest.raises(ValidationError):
         services.update_meeting(meeting, actor=m.colleague, title="Again")
+
+
+def test_minutes_link_the_notes_already_written_on_the_case_page(m):
+    cases.move(m.case, actor=m.principal, to=Stage.MATCHED)
+    start = timezone.now() - dt.timedelta(hours=3)
+    session = services.create_meeting(
+        actor=m.colleague,
+        case=m.case,
+        title="Session",
+        place="Library",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        timezone="UTC",
+    )
+    note = cases.add_session_note(
+        m.case, actor=m.colleague, held_at=start + dt.timedelta(minutes=5), discussed="Written on the case page"
+    )
+    minutes = services.write_minutes(session, actor=m.colleague, notes="Attendance was good.")
+    assert minutes.session_note == note and SessionNote.objects.filter(case=m.case).count() == 1
+    assert SessionNote.objects.get().discussed == "Written on the case page"

@@ -531,11 +531,15 @@ class Command(BaseCommand):
         from halqa.cases import demo as cases_demo
 
         new_cases = cases_demo.load(people, schools)
+        from halqa.meetings import demo as meetings_demo
+
+        new_meetings = meetings_demo.load(people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(people)} people ({created} new), {len(schools)} schools, 1 network, "
                 f"{len(communities_demo.COMMUNITIES)} communities ({new_communities} new), "
-                f"{len(cases_demo.CASES)} cases ({new_cases} new)."
+                f"{len(cases_demo.CASES)} cases ({new_cases} new), "
+                f"{len(meetings_demo.MEETINGS) + len(meetings_demo.SESSIONS)} meetings ({new_meetings} new)."
             )
         )
         self.print_logins()
