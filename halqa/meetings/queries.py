@@ -52,22 +52,40 @@ def upcoming_for_case(user, case, limit: int = 10) -> list[Meeting]:
     return list(_with_counts(meetings, user).order_by("starts_at", "id")[:limit])
 
 
-def meeting_page(meeting: Meeting) -> dict:
-    """Everything the meeting page shows besides the meeting itself: agenda, participants, minutes,
-    action items (and, for a case session, the case's preparation list) in one query each."""
-    agenda = list(AgendaItem.objects.filter(meeting=meeting).select_related("owner").order_by("order", "id"))
-    participants = list(
-        Participant.objects.filter(meeting=meeting).select_related("user", "invited_by").order_by("created_at", "id")
-    )
-    minutes = getattr(meeting, "_minutes_cache", None)
-    if minutes is None:
-        from .models import Minutes
+def meeting_page(meeting: Meeting, viewer, can) -> dict:
+    """Everything the meeting page (and the API's detail) shows besides the meeting itself: agenda,
+    participants, minutes, action items and, for a case session, the case's preparation list, in
+    one query each whatever their length.
 
-        minutes = Minutes.objects.filter(meeting=meeting).select_related("session_note", "author").first()
-    items = list(ActionItem.objects.filter(meeting=meeting).select_related("owner").order_by("done_at", "due_on", "id"))
+    People are named as the viewer may know them (the rule of community member lists): whoever
+    manages the meeting sees every name; others see themselves and the people the directory shows
+    them (`people_visible_to`), so a parent or a student invited as a guest is counted, not named."""
+    from halqa.accounts.queries import people_visible_to
+
+    from .access import MANAGE
+    from .models import Minutes
+
+    manages = MANAGE in can
+    seen = people_visible_to(viewer).filter(pk=OuterRef("user_id"))
+    participants = list(
+        Participant.objects.filter(meeting=meeting)
+        .select_related("user")
+        .annotate(seen=Exists(seen))
+        .order_by("created_at", "id")
+    )
+    names = {}
+    for place in participants:
+        named = manages or place.user_id == viewer.pk or place.seen
+        place.name = place.user.display_name if named else ""
+        names[place.user_id] = place.name
+    agenda = list(AgendaItem.objects.filter(meeting=meeting).order_by("order", "id"))
+    items = list(ActionItem.objects.filter(meeting=meeting).order_by("done_at", "due_on", "id"))
+    for row in (*agenda, *items):
+        row.owner_name = names.get(row.owner_id, "") if row.owner_id else ""
+    minutes = Minutes.objects.filter(meeting=meeting).select_related("session_note", "author").first()
     preparation = []
     if meeting.case_id:
-        preparation = list(meeting.case.preparation.select_related("added_by").order_by("created_at", "id"))
+        preparation = list(meeting.case.preparation.order_by("created_at", "id"))
     return {
         "agenda": agenda,
         "agenda_minutes": sum(item.minutes for item in agenda),
@@ -75,6 +93,7 @@ def meeting_page(meeting: Meeting) -> dict:
         "counts": {answer: sum(1 for p in participants if p.rsvp == answer) for answer in Rsvp.values},
         "prepared_count": sum(1 for p in participants if p.prepared_at),
         "minutes": minutes,
+        "minutes_author": names.get(minutes.author_id, "") if minutes and minutes.author_id else "",
         "action_items": items,
         "preparation": preparation,
     }
@@ -97,3 +116,31 @@ def models_nulls_last(field: str):
     from django.db.models import F
 
     return F(field).asc(nulls_last=True)
+
+
+def invite_candidates(meeting: Meeting):
+    """Whom the page offers to invite: the community's active members (guests too) or, for a case
+    session, the working group and the requester; not those already in the meeting."""
+    from halqa.accounts.models import User
+    from halqa.communities.models import Status as CommunityStatus
+
+    if meeting.case_id:
+        people = Q(case_memberships__case_id=meeting.case_id) | Q(pk=meeting.case.requester_id or 0)
+    else:
+        people = Q(
+            community_memberships__community_id=meeting.community_id,
+            community_memberships__status=CommunityStatus.ACTIVE,
+        )
+    taken = Participant.objects.filter(meeting=meeting).values("user_id")
+    found = User.objects.filter(people, is_active=True).values("pk")
+    return User.objects.filter(pk__in=found).exclude(pk__in=taken).order_by("display_name", "id")
+
+
+def may_be_invited_by(actor, meeting: Meeting):
+    """Whom `actor` may name in an invitation: the candidates above and the people the directory
+    shows them (a matched expert of another school, a colleague)."""
+    from halqa.accounts.queries import people_visible_to
+
+    return invite_candidates(meeting) | people_visible_to(actor).exclude(
+        pk__in=Participant.objects.filter(meeting=meeting).values("user_id")
+    )

@@ -85,15 +85,18 @@ def _instant(value, field: str, tz: zoneinfo.ZoneInfo, *, now: dt.datetime) -> d
     (a time the clocks skip when they change is refused); within two years of now."""
     if not isinstance(value, dt.datetime):
         raise ValidationError({field: _("Give a date and a time.")})
-    if timezone.is_naive(value):
-        aware = value.replace(tzinfo=tz)
-        back = aware.astimezone(dt.UTC).astimezone(tz)
-        if back.replace(tzinfo=None) != value:
-            raise ValidationError(
-                {field: _("This time does not exist in that time zone (the clocks change then). Choose another.")}
-            )
-        value = aware
-    value = value.astimezone(dt.UTC)
+    try:
+        if timezone.is_naive(value):
+            aware = value.replace(tzinfo=tz)
+            back = aware.astimezone(dt.UTC).astimezone(tz)
+            if back.replace(tzinfo=None) != value:
+                raise ValidationError(
+                    {field: _("This time does not exist in that time zone (the clocks change then). Choose another.")}
+                )
+            value = aware
+        value = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):  # the year 1 or 9999 has no room for a time zone's offset
+        raise ValidationError({field: _("Choose a date within two years of today.")}) from None
     if abs(value - now) > HORIZON:
         raise ValidationError({field: _("Choose a date within two years of today.")})
     return value

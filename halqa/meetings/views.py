@@ -21,7 +21,6 @@ from halqa.cases.access import CONTRIBUTE as CASE_CONTRIBUTE
 from halqa.cases.access import case_access
 from halqa.cases.queries import cases_visible_to
 from halqa.communities.access import community_access
-from halqa.communities.models import Status as CommunityStatus
 from halqa.communities.rules import MANAGE_PROGRAM
 from halqa.orgs.views import add_form_errors
 
@@ -50,22 +49,6 @@ def _participants(meeting: Meeting) -> list[Participant]:
     return list(meeting.participants.select_related("user").order_by("created_at", "id"))
 
 
-def invite_candidates(meeting: Meeting):
-    """Whom the page offers to invite: the community's members (guests too) or, for a case session,
-    the working group and the requester; not those already in the meeting."""
-    if meeting.case_id:
-        people = User.objects.filter(case_memberships__case_id=meeting.case_id) | User.objects.filter(
-            pk=meeting.case.requester_id or 0
-        )
-    else:
-        people = User.objects.filter(
-            community_memberships__community_id=meeting.community_id,
-            community_memberships__status=CommunityStatus.ACTIVE,
-        )
-    taken = Participant.objects.filter(meeting=meeting).values("user_id")
-    return people.filter(is_active=True).exclude(pk__in=taken).distinct().order_by("display_name", "id")
-
-
 def _local_initial(meeting: Meeting) -> dict:
     zone = services.zone(meeting.timezone)
     return {
@@ -82,14 +65,14 @@ def _local_initial(meeting: Meeting) -> dict:
 
 
 def _page(request: HttpRequest, meeting: Meeting, can, *, status: int = 200, **forms) -> HttpResponse:
-    shown = queries.meeting_page(meeting)
+    shown = queries.meeting_page(meeting, request.user, can)
     participants = shown["participants"]
     me = next((p for p in participants if p.user_id == request.user.pk), None)
     begun = meeting.starts_at <= services.timezone.now() + services.EARLY
     if MANAGE in can and not meeting.is_cancelled:
         forms.setdefault("cancel_form", CancelForm())
         forms.setdefault("agenda_form", AgendaItemForm(participants=participants))
-        candidates = invite_candidates(meeting)
+        candidates = queries.invite_candidates(meeting)
         forms.setdefault("invite_form", InviteForm(candidates=candidates))
         if begun:
             present = [str(p.user_id) for p in participants if p.attended]
@@ -249,7 +232,7 @@ def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
         need=MANAGE,
         anchor="#participants",
         form_name="invite_form",
-        make_form=lambda meeting, data: InviteForm(data, candidates=invite_candidates(meeting)),
+        make_form=lambda meeting, data: InviteForm(data, candidates=queries.invite_candidates(meeting)),
         act=lambda meeting, data: services.invite(meeting, actor=request.user, people=data["people"]),
         done=_("The invitations were sent."),
     )

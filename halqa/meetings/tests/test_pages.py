@@ -266,3 +266,13 @@ def test_the_community_page_with_meetings_stays_within_its_queries(p, login):
         check=lambda r: r.status_code == 200,
         check_after=lambda r: "Meeting 9" in r.content.decode(),
     )
+
+
+def test_a_guest_is_named_only_to_who_manages_the_meeting_and_to_themself(p, login):
+    services.invite(p.meeting, actor=p.colleague, people=[p.parent])
+    services.sign_up(p.meeting, actor=p.expert)
+    name = p.parent.display_name
+    assert name in login(p.colleague).get(p.meeting.get_absolute_url()).content.decode()
+    assert name in login(p.parent).get(p.meeting.get_absolute_url()).content.decode()
+    member_view = login(p.expert).get(p.meeting.get_absolute_url()).content.decode()
+    assert name not in member_view and "A guest" in member_view
