@@ -35,7 +35,10 @@ def group(case: Case) -> list:
 
 def requester_and_group(event: Event, case: Case) -> list:
     people = group(case)
-    return [case.requester, *people] if case.requester else people
+    # An anonymous requester's own events carry no actor, so the system cannot leave them out as the
+    # actor: a case's event without one on an anonymous case is theirs (services record every other).
+    by_the_anonymous_requester = case.anonymous and event.actor_id is None
+    return [case.requester, *people] if case.requester and not by_the_anonymous_requester else people
 
 
 def requester(event: Event, case: Case) -> list:

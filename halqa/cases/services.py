@@ -636,6 +636,11 @@ def add_to_group(case: Case, *, actor: User, person: User, role: str = "member")
     case_access.allowed(actor, case).need(MANAGE)
     if role not in MemberRole.values:
         raise ValidationError({"role": _("Choose one of the roles.")})
+    if case.anonymous and person.pk == case.requester_id:
+        # In the group they would be named beside the case they asked without their name.
+        raise ValidationError(
+            {"person": _("This request is anonymous: its author cannot join its working group without being known.")}
+        )
     me = standing(person)
     if me.only_private_roles and case.school_id not in me.schools:
         raise ValidationError({"person": _("A parent or a student joins a group of their own school only.")})

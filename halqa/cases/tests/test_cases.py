@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -190,6 +191,16 @@ def test_the_page_keeps_the_anonymous_name_from_the_group(cases, login):
     CaseMember.objects.create(case=cases.anonymous_case, user=cases.colleague)
     page = login(cases.colleague).get(cases.anonymous_case.get_absolute_url()).content.decode()
     assert cases.parent.display_name not in page and "Anonymous requester" in page
+
+
+def test_an_anonymous_requester_cannot_join_their_own_group_and_be_named_there(cases):
+    case = cases.anonymous_case
+    with pytest.raises(ValidationError) as refused:
+        services.add_to_group(case, actor=cases.principal, person=cases.parent)
+    assert "anonymous" in str(refused.value.message_dict["person"])
+    assert not CaseMember.objects.filter(case=case).exists()
+    services.add_to_group(case, actor=cases.principal, person=cases.colleague)  # others still join
+    assert list(CaseMember.objects.filter(case=case).values_list("user", flat=True)) == [cases.colleague.pk]
 
 
 def test_a_coordinator_records_a_paper_request_from_the_box(world, login):

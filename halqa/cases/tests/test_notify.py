@@ -67,3 +67,14 @@ def test_being_added_to_a_group_is_told_to_that_person(world, settle):
     settle(lambda: services.add_to_group(case, actor=world.principal, person=world.colleague, role="expert"))
     assert told(world.colleague, Kind.CASE_GROUP).count() == 1
     assert not told(world.teacher, Kind.CASE_GROUP).exists()
+
+
+def test_an_anonymous_requester_is_not_told_of_their_own_move(world, settle):
+    case = settle(lambda: services.submit_case(actor=world.parent, school=world.school, anonymous=True, **STORY))
+    CaseMember.objects.create(case=case, user=world.colleague)
+    settle(lambda: services.move(case, actor=world.parent, to=Stage.WITHDRAWN))
+    assert not told(world.parent, Kind.CASE_MOVED).exists()  # their own doing, though the event names nobody
+    assert told(world.colleague, Kind.CASE_MOVED).count() == 1
+    open_case = settle(lambda: services.submit_case(actor=world.parent, school=world.school, anonymous=True, **STORY))
+    settle(lambda: services.move(open_case, actor=world.principal, to=Stage.CLARIFYING))
+    assert told(world.parent, Kind.CASE_MOVED).count() == 1  # a coordinator's move still reaches them
