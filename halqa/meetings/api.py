@@ -60,6 +60,8 @@ class MeetingSerializer(serializers.ModelSerializer):
             "coming",
             "mine",
             "sequence",
+            "series",
+            "recurrence_id",
         ]
         read_only_fields = fields
 
@@ -202,6 +204,14 @@ class MeetingWriteSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     announced = serializers.BooleanField(required=False, default=True)
     agenda = MeetingAgendaItemSerializer(many=True, required=False)
+    rrule = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A community's series: an RFC 5545 rule with an end, e.g. FREQ=WEEKLY;INTERVAL=2;COUNT=6 "
+        "(at most 52 meetings, all within two years).",
+    )
 
 
 class MeetingUpdateSerializer(serializers.Serializer):
@@ -217,6 +227,12 @@ class MeetingUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     announced = serializers.BooleanField(required=False)
     agenda = MeetingAgendaItemSerializer(many=True, required=False)
+    scope = serializers.ChoiceField(
+        choices=["this", "following"],
+        required=False,
+        default="this",
+        help_text="In a series: this meeting only, or this one and the following ones.",
+    )
 
 
 class MeetingFilterSerializer(serializers.Serializer):
@@ -230,6 +246,7 @@ class MeetingFilterSerializer(serializers.Serializer):
 
 class MeetingCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    scope = serializers.ChoiceField(choices=["this", "following"], required=False, default="this")
 
 
 class MeetingRsvpSerializer(serializers.Serializer):
@@ -274,7 +291,8 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         meetings = queries.meetings_visible_to(user)
         if self.action != "list":
             return meetings
-        filters = MeetingFilterSerializer(data=self.request.query_params)
+        # A plain dict: an empty `?case=` is refused as not a number, not read as "no filter".
+        filters = MeetingFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         now = timezone.now()
@@ -357,7 +375,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         meeting, _can = self._meeting()
         data = MeetingCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.cancel_meeting(meeting, actor=request.user, reason=data.validated_data["reason"])
+        services.cancel_meeting(meeting, actor=request.user, **data.validated_data)
         return self._detail(meeting.pk)
 
     @extend_schema(request=MeetingInviteSerializer, responses=MeetingDetailSerializer, summary="Invite people")

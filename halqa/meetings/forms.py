@@ -64,17 +64,60 @@ class MeetingForm(forms.Form):
         label=_("Announce it to the community, so members can sign up"), required=False, initial=True
     )
 
-    def __init__(self, *args, case_session: bool = False, **kwargs):
+    repeat = forms.ChoiceField(
+        label=_("Repeat"),
+        choices=[
+            ("", _("Does not repeat")),
+            ("weekly", _("Weekly")),
+            ("biweekly", _("Every two weeks")),
+            ("monthly", _("Monthly, on the same weekday")),
+        ],
+        required=False,
+    )
+    count = forms.IntegerField(label=_("Number of meetings"), min_value=2, max_value=52, initial=6, required=False)
+    scope = forms.ChoiceField(
+        label=_("Change"),
+        choices=[("this", _("This meeting only")), ("following", _("This meeting and the following ones"))],
+        initial="this",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, case_session: bool = False, new: bool = True, in_series: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if case_session:
             del self.fields["format"]
             self.fields["announced"].label = _("Announce it to everyone who follows the case, so they can sign up")
+        if case_session or not new:
+            del self.fields["repeat"], self.fields["count"]
+        if not in_series:
+            del self.fields["scope"]
+
+    def service_fields(self) -> dict:
+        """The cleaned fields as the service takes them (a repetition becomes an RFC 5545 rule)."""
+        data = dict(self.cleaned_data)
+        repeat, count = data.pop("repeat", ""), data.pop("count", None)
+        if repeat:
+            from .recurrence import rule_for
+
+            data["rrule"] = rule_for(repeat, data["starts_at"], count or 6) if data.get("starts_at") else ""
+        return data
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Why it is cancelled"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
+    scope = forms.ChoiceField(
+        label=_("Cancel"),
+        choices=[("this", _("This meeting only")), ("following", _("This meeting and the following ones"))],
+        initial="this",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, in_series: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not in_series:
+            del self.fields["scope"]
 
 
 class InviteForm(forms.Form):

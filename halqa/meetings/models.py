@@ -43,6 +43,29 @@ class Rsvp(models.TextChoices):
     MAYBE = "maybe", _("Maybe")
 
 
+class Series(models.Model):
+    """A community's recurring meetings (RFC 5545): the rule (`rrule`, e.g. FREQ=WEEKLY;INTERVAL=2;
+    COUNT=10) expanded from the first meeting's wall-clock start in the organiser's zone, so every
+    occurrence starts at the same local time across daylight-saving changes. Each occurrence is a
+    `Meeting` of its own (its RSVPs, attendance and minutes); `Meeting.recurrence_id` keeps its
+    place in the rule (RFC 5545 RECURRENCE-ID) when one occurrence is moved or cancelled."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="meeting_series", verbose_name=_("community")
+    )
+    rrule = models.CharField(_("repetition rule"), max_length=300)
+    timezone = models.CharField(_("time zone"), max_length=64)
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("series of meetings")
+        verbose_name_plural = _("series of meetings")
+
+    def __str__(self) -> str:
+        return self.rrule
+
+
 class Meeting(models.Model):
     community = models.ForeignKey(
         "communities.Community",
@@ -70,6 +93,11 @@ class Meeting(models.Model):
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("organiser")
     )
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings", verbose_name=_("series")
+    )
+    # The start the series' rule gave this occurrence (UTC), kept when the occurrence is moved.
+    recurrence_id = models.DateTimeField(null=True, blank=True)
     # Raised on every change a participant's calendar should pick up (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=now)
@@ -89,6 +117,7 @@ class Meeting(models.Model):
             models.Index(fields=["community", "starts_at"], name="meeting_community_idx"),
             models.Index(fields=["case", "starts_at"], name="meeting_case_idx"),
             models.Index(fields=["starts_at"], name="meeting_starts_idx"),
+            models.Index(fields=["series", "recurrence_id"], name="meeting_series_idx"),
         ]
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")

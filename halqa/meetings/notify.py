@@ -62,7 +62,16 @@ def person_in_after(key: str):
 
 
 def coming(event: Event, meeting: Meeting) -> list:
-    return [p.user for p in meeting.participants.exclude(rsvp=Rsvp.NO).select_related("user")]
+    """Everyone in the meeting (or, for a change to the rest of a series, in any of the meetings
+    changed) who has not said no, once each."""
+    from .models import Participant
+
+    pks = _after(event).get("meetings") or [meeting.pk]
+    places = Participant.objects.filter(meeting_id__in=[int(pk) for pk in pks]).exclude(rsvp=Rsvp.NO)
+    people = {}
+    for place in places.select_related("user").order_by("user_id"):
+        people.setdefault(place.user_id, place.user)
+    return list(people.values())
 
 
 def link(event: Event) -> str:

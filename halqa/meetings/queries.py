@@ -83,6 +83,14 @@ def meeting_page(meeting: Meeting, viewer, can) -> dict:
     for row in (*agenda, *items):
         row.owner_name = names.get(row.owner_id, "") if row.owner_id else ""
     minutes = Minutes.objects.filter(meeting=meeting).select_related("session_note", "author").first()
+    series_count = series_position = 0
+    if meeting.series_id:
+        ids = list(
+            Meeting.objects.filter(series_id=meeting.series_id)
+            .order_by("recurrence_id", "id")
+            .values_list("pk", flat=True)
+        )
+        series_count, series_position = len(ids), ids.index(meeting.pk) + 1
     preparation = []
     if meeting.case_id:
         preparation = list(meeting.case.preparation.order_by("created_at", "id"))
@@ -96,6 +104,8 @@ def meeting_page(meeting: Meeting, viewer, can) -> dict:
         "minutes_author": names.get(minutes.author_id, "") if minutes and minutes.author_id else "",
         "action_items": items,
         "preparation": preparation,
+        "series_count": series_count,
+        "series_position": series_position,
     }
 
 

@@ -38,8 +38,9 @@ from halqa.core import access
 from halqa.events import record
 from halqa.events.models import Verb
 
+from . import recurrence
 from .access import MANAGE, RESPOND, SIGN_UP, VIEW, meeting_access
-from .models import ActionItem, AgendaItem, Format, Meeting, Minutes, Participant, Rsvp, Status
+from .models import ActionItem, AgendaItem, Format, Meeting, Minutes, Participant, Rsvp, Series, Status
 
 # How far from today a meeting (or an action item's due date) may be placed.
 HORIZON = dt.timedelta(days=730)
@@ -200,11 +201,16 @@ def create_meeting(
     community: Community | None = None,
     case: Case | None = None,
     agenda=(),
+    rrule: str = "",
     **fields,
 ) -> Meeting:
     """Schedule a meeting of a community (its facilitators and leaders) or a case session (the
     case's working group and coordinators, once the group is formed). A case that waits for its
-    session ("group formed") moves to "session scheduled" with the session's start."""
+    session ("group formed") moves to "session scheduled" with the session's start.
+
+    With `rrule` (RFC 5545, e.g. FREQ=WEEKLY;INTERVAL=2;COUNT=6) a community's meeting is the first
+    of a series: every occurrence is scheduled at once, at the same wall-clock time in the
+    organiser's zone. Returns the first meeting."""
     if (community is None) == (case is None):
         raise ValidationError(_("A meeting belongs to a community or to a case."))
     unknown = set(fields) - {"title", "format", "place", "online_url", "description", "announced"}
@@ -224,37 +230,70 @@ def create_meeting(
             raise ValidationError(_("A case session is scheduled once the case's working group is formed."))
         fields["format"] = Format.CASE_SESSION
     starts, ends, tz_name = _times(starts_at, ends_at, timezone)
-    meeting = Meeting(
-        community=community,
-        case=case,
-        starts_at=starts,
-        ends_at=ends,
-        timezone=tz_name,
-        organiser=actor,
-        **_details(fields),
-    )
-    meeting.save()
-    _agenda(meeting, agenda)
-    Participant.objects.create(meeting=meeting, user=actor, rsvp=Rsvp.YES, remind_at=_remind_at(starts))
-    record(
-        Verb.MEETING_CREATED,
-        actor=actor,
-        target=meeting,
-        after={"starts_at": starts, "ends_at": ends, "timezone": tz_name, "announced": meeting.announced},
-        **_where(meeting),
-    )
+    details = _details(fields)
+    series, occurrences = None, [(starts, ends)]
+    rrule = "" if rrule is None else str(rrule)
+    if rrule.strip():
+        if case is not None:
+            raise ValidationError(
+                {"rrule": _("A case session does not repeat: schedule the next one when it is needed.")}
+            )
+        rule, occurrences = recurrence.expand(rrule, starts, ends, tz_name, horizon=HORIZON)
+        series = Series.objects.create(community=community, rrule=rule, timezone=tz_name, organiser=actor)
+    agenda = list(agenda or [])
+    first = None
+    for start, end in occurrences:
+        meeting = Meeting(
+            community=community,
+            case=case,
+            starts_at=start,
+            ends_at=end,
+            timezone=tz_name,
+            organiser=actor,
+            series=series,
+            recurrence_id=start if series else None,
+            **details,
+        )
+        meeting.save()
+        _agenda(meeting, agenda)
+        Participant.objects.create(meeting=meeting, user=actor, rsvp=Rsvp.YES, remind_at=_remind_at(start))
+        first = first or meeting
+    after = {"starts_at": starts, "ends_at": ends, "timezone": tz_name, "announced": first.announced}
+    if series:
+        after.update(series=series.pk, rrule=series.rrule, count=len(occurrences))
+    record(Verb.MEETING_CREATED, actor=actor, target=first, after=after, **_where(first))
     if case is not None and case.stage == CaseStage.MATCHED:
         cases.move(case, actor=actor, to=CaseStage.SCHEDULED, session_at=starts)
-    return meeting
+    return first
 
 
 TIME_FIELDS = ("starts_at", "ends_at", "timezone")
 
 
+SCOPES = ("this", "following")
+
+
+def _in_scope(locked: Meeting, scope: str) -> list[Meeting]:
+    """The meeting, and with scope "following" the scheduled occurrences of its series after it
+    (locked, in order)."""
+    if scope not in SCOPES:
+        raise ValidationError({"scope": _("Choose this meeting, or this one and the following ones.")})
+    if scope == "this" or locked.series_id is None:
+        return [locked]
+    later = Meeting.objects.select_for_update(of=("self",)).filter(
+        series_id=locked.series_id, recurrence_id__gt=locked.recurrence_id, status=Status.SCHEDULED
+    )
+    return [locked, *later.select_related("community", "case").order_by("recurrence_id", "id")]
+
+
 @transaction.atomic
-def update_meeting(meeting: Meeting, *, actor: User, agenda=None, **fields) -> Meeting:
+def update_meeting(meeting: Meeting, *, actor: User, agenda=None, scope: str = "this", **fields) -> Meeting:
     """Change a scheduled meeting; a change of time or place reaches its participants (and their
-    calendars: the sequence goes up). `agenda`, when given, replaces the agenda."""
+    calendars: the sequence goes up). `agenda`, when given, replaces the agenda.
+
+    In a series, scope "following" changes this occurrence and every later one still scheduled:
+    a new time moves each by the same wall-clock shift in the (new) zone, so they keep their local
+    time across daylight-saving changes; "this" changes this occurrence alone."""
     locked = _lock(meeting)
     meeting_access.allowed(actor, locked).need(MANAGE)
     if locked.is_cancelled:
@@ -262,55 +301,85 @@ def update_meeting(meeting: Meeting, *, actor: User, agenda=None, **fields) -> M
     unknown = set(fields) - {"title", "format", "place", "online_url", "description", "announced", *TIME_FIELDS}
     if unknown:
         raise TypeError(f"not meeting fields: {sorted(unknown)}")
+    targets = _in_scope(locked, scope)
     if locked.case_id:
         fields.pop("format", None)
-    changes = _details({k: v for k, v in fields.items() if k not in TIME_FIELDS}, current=locked)
-    if any(name in fields for name in TIME_FIELDS):
+    details = _details({k: v for k, v in fields.items() if k not in TIME_FIELDS}, current=locked)
+    old_zone = zone(locked.timezone)
+    moved = any(name in fields for name in TIME_FIELDS)
+    if moved:
         starts, ends, tz_name = _times(
-            fields.get("starts_at", locked.starts_at.astimezone(zone(locked.timezone)).replace(tzinfo=None)),
-            fields.get("ends_at", locked.ends_at.astimezone(zone(locked.timezone)).replace(tzinfo=None)),
+            fields.get("starts_at", recurrence.local(locked.starts_at, old_zone)),
+            fields.get("ends_at", recurrence.local(locked.ends_at, old_zone)),
             fields.get("timezone", locked.timezone),
         )
-        changes.update(starts_at=starts, ends_at=ends, timezone=tz_name)
-    before, after = {}, {}
-    for name, value in changes.items():
-        if getattr(locked, name) != value:
-            before[name], after[name] = getattr(locked, name), value
-            setattr(locked, name, value)
-    if agenda is not None:
-        locked.agenda.all().delete()
-        _agenda(locked, agenda)
-        after["agenda"] = len(agenda)
-    if not after:
+        new_zone = zone(tz_name)
+        shift = recurrence.local(starts, new_zone) - recurrence.local(locked.starts_at, old_zone)
+        duration = ends - starts
+    before, after, changed = {}, {}, []
+    now = timezone.now()
+    for target in targets:
+        changes = dict(details)
+        if moved:
+            start = starts
+            if target is not locked:
+                start = recurrence.instant(recurrence.local(target.starts_at, zone(target.timezone)) + shift, new_zone)
+                if abs(start - now) > HORIZON:
+                    raise ValidationError({"starts_at": _("Choose a date within two years of today.")})
+            changes.update(starts_at=start, ends_at=start + duration, timezone=tz_name)
+        diff = {name: value for name, value in changes.items() if getattr(target, name) != value}
+        if target is locked:
+            before = {name: getattr(target, name) for name in diff}
+            after = dict(diff)
+        for name, value in diff.items():
+            setattr(target, name, value)
+        if agenda is not None:
+            target.agenda.all().delete()
+            _agenda(target, agenda)
+            diff["agenda"] = len(agenda)
+        if not diff:
+            continue
+        if set(diff) & {"starts_at", "ends_at", "timezone", "place", "online_url", "title"}:
+            target.sequence += 1
+        target.save()
+        if "starts_at" in diff:
+            target.participants.exclude(rsvp=Rsvp.NO).update(remind_at=_remind_at(target.starts_at))
+        changed.append(target.pk)
+    if not changed:
         return locked
-    if set(after) & {"starts_at", "ends_at", "timezone", "place", "online_url", "title"}:
-        locked.sequence += 1
-    locked.save()
-    if "starts_at" in after:
-        locked.participants.exclude(rsvp=Rsvp.NO).update(remind_at=_remind_at(locked.starts_at))
+    if agenda is not None:
+        after["agenda"] = len(agenda)
+    if len(targets) > 1:
+        after.update(scope="following", meetings=changed)
     record(Verb.MEETING_UPDATED, actor=actor, target=locked, before=before, after=after, **_where(locked))
     return locked
 
 
 @transaction.atomic
-def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "") -> Meeting:
-    """Call a meeting off: it stays, marked cancelled, and its participants are told. A scheduled
-    case whose only session this was goes back to "group formed", with the reason."""
+def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: str = "this") -> Meeting:
+    """Call a meeting off (with scope "following": the rest of its series too): it stays, marked
+    cancelled, and its participants are told. A scheduled case whose only session this was goes
+    back to "group formed", with the reason."""
     locked = _lock(meeting)
     meeting_access.allowed(actor, locked).need(MANAGE)
-    if locked.is_cancelled:
+    targets = [target for target in _in_scope(locked, scope) if not target.is_cancelled]
+    if not targets:
         return locked
     reason = _text(reason, "reason", max_length=2000)
-    locked.status = Status.CANCELLED
-    locked.sequence += 1
-    locked.save()
-    locked.participants.update(remind_at=None)
+    for target in targets:
+        target.status = Status.CANCELLED
+        target.sequence += 1
+        target.save()
+        target.participants.update(remind_at=None)
+    after = {"status": Status.CANCELLED, "note": reason}
+    if len(targets) > 1:
+        after.update(scope="following", meetings=[target.pk for target in targets])
     record(
         Verb.MEETING_CANCELLED,
         actor=actor,
         target=locked,
         before={"status": Status.SCHEDULED},
-        after={"status": Status.CANCELLED, "note": reason},
+        after=after,
         **_where(locked),
     )
     case = locked.case

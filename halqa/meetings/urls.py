@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/case/<int:pk>/", views.meeting_new_for_case, name="new_for_case"),
     path("<int:pk>/", views.meeting_detail, name="detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="edit"),
+    path("<int:pk>/calendar.ics", views.meeting_ics, name="ics"),
     path("<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
     path("<int:pk>/invite/", views.meeting_invite, name="invite"),
     path("<int:pk>/sign-up/", views.meeting_sign_up, name="sign_up"),

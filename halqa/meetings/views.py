@@ -70,7 +70,7 @@ def _page(request: HttpRequest, meeting: Meeting, can, *, status: int = 200, **f
     me = next((p for p in participants if p.user_id == request.user.pk), None)
     begun = meeting.starts_at <= services.timezone.now() + services.EARLY
     if MANAGE in can and not meeting.is_cancelled:
-        forms.setdefault("cancel_form", CancelForm())
+        forms.setdefault("cancel_form", CancelForm(in_series=meeting.series_id is not None))
         forms.setdefault("agenda_form", AgendaItemForm(participants=participants))
         candidates = queries.invite_candidates(meeting)
         forms.setdefault("invite_form", InviteForm(candidates=candidates))
@@ -108,6 +108,21 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting as an iCalendar file, for whoever may see it (404 for anyone else)."""
+    from . import ics
+
+    meeting, _can = _meeting(request, pk)
+    body = ics.calendar(
+        meeting, host=request.get_host().split(":")[0], url=request.build_absolute_uri(meeting.get_absolute_url())
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """My meetings: upcoming (soonest first) or past (newest first)."""
     past = request.GET.get("when") == "past"
@@ -125,7 +140,7 @@ def _form_page(request, context, status=200):
 def _save_new(request: HttpRequest, form: MeetingForm, context: dict, **owner) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.create_meeting(actor=request.user, **owner, **form.cleaned_data)
+            meeting = services.create_meeting(actor=request.user, **owner, **form.service_fields())
         except ValidationError as error:
             add_form_errors(form, error)
         else:
@@ -140,7 +155,8 @@ def meeting_new_for_community(request: HttpRequest, pk: int) -> HttpResponse:
 
     community, can = community_access.get(request.user, pk, communities_visible_to(request.user))
     can.need(MANAGE_PROGRAM, _("Only the community's facilitators can schedule its meetings."))
-    form = MeetingForm(request.POST or None, initial={"timezone": request.user.time_zone})
+    cadence = community.cadence if community.cadence in ("weekly", "biweekly", "monthly") else ""
+    form = MeetingForm(request.POST or None, initial={"timezone": request.user.time_zone, "repeat": cadence})
     context = {"title": _("Schedule a meeting"), "back": community, "back_name": community.name}
     return _save_new(request, form, context, community=community)
 
@@ -162,10 +178,16 @@ def meeting_new_for_case(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, can = _meeting(request, pk)
     can.need(MANAGE)
-    form = MeetingForm(request.POST or None, case_session=meeting.is_case_session, initial=_local_initial(meeting))
+    form = MeetingForm(
+        request.POST or None,
+        case_session=meeting.is_case_session,
+        new=False,
+        in_series=meeting.series_id is not None,
+        initial=_local_initial(meeting),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_meeting(meeting, actor=request.user, **form.cleaned_data)
+            services.update_meeting(meeting, actor=request.user, **form.service_fields())
         except ValidationError as error:
             add_form_errors(form, error)
         else:
@@ -217,8 +239,10 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         need=MANAGE,
         form_name="cancel_form",
-        make_form=lambda meeting, data: CancelForm(data),
-        act=lambda meeting, data: services.cancel_meeting(meeting, actor=request.user, reason=data["reason"]),
+        make_form=lambda meeting, data: CancelForm(data, in_series=meeting.series_id is not None),
+        act=lambda meeting, data: services.cancel_meeting(
+            meeting, actor=request.user, reason=data["reason"], scope=data.get("scope") or "this"
+        ),
         done=_("The meeting was cancelled; its participants are told."),
     )
 

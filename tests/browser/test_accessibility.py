@@ -159,6 +159,7 @@ NOT_PAGES = {
     "discussions:mentionable": "an htmx fragment (the people picker's results) inside the post form",
     "discussions:attachment": "a file to download",
     "cases:attachment": "a file to download",
+    "meetings:ics": "a calendar file (text/calendar) to download",
     "events:audit_csv": "a CSV export",
 }
 

@@ -212,3 +212,8 @@ def test_the_list_stays_within_its_queries(a):
         check=lambda r: r.status_code == 200,
         check_after=lambda r: r.json()["count"] == 11,
     )
+
+
+@pytest.mark.parametrize("query", ["?case=", "?community=x", "?when=soon", "?mine=perhaps"])
+def test_a_filter_that_is_not_one_is_refused(a, query):
+    assert api_as(a.expert).get(f"{API}{query}").status_code == 400

@@ -362,3 +362,13 @@ def test_minutes_link_the_notes_already_written_on_the_case_page(m):
     minutes = services.write_minutes(session, actor=m.colleague, notes="Attendance was good.")
     assert minutes.session_note == note and SessionNote.objects.filter(case=m.case).count() == 1
     assert SessionNote.objects.get().discussed == "Written on the case page"
+
+
+def test_a_case_session_does_not_repeat(m):
+    cases.move(m.case, actor=m.principal, to=Stage.MATCHED)
+    with pytest.raises(ValidationError) as refused:
+        services.create_meeting(
+            actor=m.colleague, case=m.case, title="Weekly?", place="Library", rrule="FREQ=WEEKLY;COUNT=3", **when()
+        )
+    assert "rrule" in refused.value.message_dict
+    assert not Meeting.objects.exists() and Case.objects.get(pk=m.case.pk).stage == Stage.MATCHED
