@@ -1,5 +1,6 @@
 """Demo meetings in the communities' languages: for each community a past meeting with attendance,
-minutes and action items (some done, some open) and an upcoming announced one; an upcoming case
+minutes and action items (some done, some open) and an upcoming announced series following the
+community's cadence (every two weeks, monthly on the nth weekday, weekly); an upcoming case
 session for the Arabic exit-ticket case and a past one for the Russian case, whose minutes
 link the session notes already on the case.
 
@@ -44,6 +45,7 @@ MEETINGS = [
         "community": "مجتمع تعلم الرياضيات",
         "by": "nora@halqa.test",
         "title": "تحليل نتائج التقويم المشترك للصف العاشر",
+        "repeat": "FREQ=WEEKLY;INTERVAL=2;COUNT=6",
         "format": "data_review",
         "days": 2,
         "hour": 13,
@@ -69,6 +71,7 @@ MEETINGS = [
         "community": "گروه درس‌پژوهی ریاضی",
         "by": "reza@halqa.test",
         "title": "اجرای دوم درس کسرها و مشاهده",
+        "repeat": "FREQ=MONTHLY;BYDAY={nth};COUNT=4",
         "format": "lesson_study",
         "days": 9,
         "hour": 10,
@@ -93,6 +96,7 @@ MEETINGS = [
         "community": "Школа молодого педагога",
         "by": "maria@halqa.test",
         "title": "Семинар: как начинать урок после перемены",
+        "repeat": "FREQ=WEEKLY;COUNT=6",
         "format": "seminar",
         "days": 4,
         "hour": 15,
@@ -118,6 +122,7 @@ MEETINGS = [
         "community": "Classroom management circle",
         "by": "grace@halqa.test",
         "title": "Two weeks of do-now: what happened",
+        "repeat": "FREQ=WEEKLY;INTERVAL=2;COUNT=5",
         "format": "discussion_circle",
         "days": 5,
         "hour": 16,
@@ -150,6 +155,15 @@ SESSIONS = [
         "actions": [("expert.psych@halqa.test", "Прислать Анне упражнения на переключение внимания", 2, True)],
     },
 ]
+
+
+def _rule(template: str, first: dt.datetime) -> str:
+    """A demo series' rule; {nth} becomes the first meeting's weekday in the month (+2TU)."""
+    if "{nth}" not in template:
+        return template
+    weekday = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][first.weekday()]
+    nth = (first.day - 1) // 7 + 1
+    return template.replace("{nth}", f"{'-1' if nth == 5 else f'+{nth}'}{weekday}")
 
 
 def _wall(days: int, hour: int) -> dt.datetime:
@@ -209,6 +223,7 @@ def load(people: dict) -> int:
             place=spec.get("place", ""),
             online_url=spec.get("online", ""),
             agenda=[{"title": title, "minutes": minutes} for title, minutes in spec["agenda"]],
+            rrule=_rule(spec.get("repeat", ""), start),
         )
         _afterwards(meeting, spec, people, organiser)
         created += 1

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_meetings():
     call_command("load_demo", stdout=io.StringIO())
-    assert Meeting.objects.count() == len(demo.MEETINGS) + len(demo.SESSIONS)
+    count = Meeting.objects.count()
+    assert Meeting.objects.filter(series__isnull=False).values("series").distinct().count() == 4
+    assert count == len(demo.MEETINGS) + len(demo.SESSIONS) + (6 - 1) + (4 - 1) + (6 - 1) + (5 - 1)
     now = timezone.now()
     assert Meeting.objects.filter(starts_at__lt=now, minutes__isnull=False).count() >= 5
     assert Meeting.objects.filter(starts_at__gt=now, announced=True).count() >= 5
@@ -39,4 +41,4 @@ def test_the_demo_meetings():
     ]
     assert ActionItem.objects.filter(done_at__isnull=False).count() >= 2
     call_command("load_demo", stdout=io.StringIO())
-    assert Meeting.objects.count() == len(demo.MEETINGS) + len(demo.SESSIONS)
+    assert Meeting.objects.count() == count
