@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halqa.accounts.models import User
-from halqa.core import access
 from halqa.events import record
 from halqa.events.models import Verb
 
 from .access import CONTRIBUTE, COORDINATOR, SEE_REQUESTER, VIEW, _communities, case_access
+from .locks import lock_case
 from .models import Audience, Case, CaseMember, Draft, Feedback, MemberRole, PreparationItem, SessionNote
 
 # How far ahead a session's date may lie (time zones, a note written the evening before).
@@ -60,12 +60,6 @@ def _text(value, field: str, *, max_length: int, required: str | None = None) ->
             {field: _("Keep this to %(max)s characters (it has %(count)s).") % {"max": max_length, "count": len(value)}}
         )
     return value
-
-
-def _lock(case: Case) -> Case:
-    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
-    access.forget()
-    return locked
 
 
 def _need_contribute(actor: User, case: Case) -> None:
@@ -125,7 +119,7 @@ def may_remove_item(actor: User, case: Case, item: PreparationItem) -> bool:
 
 @transaction.atomic
 def remove_preparation_item(item: PreparationItem, *, actor: User) -> None:
-    case = _lock(item.case)
+    case = lock_case(item.case)
     _need_contribute(actor, case)
     if not may_remove_item(actor, case, item):
         raise PermissionDenied(_("Only who added it, the group's lead or a coordinator removes a source."))
@@ -235,7 +229,7 @@ def save_draft(case: Case, *, actor: User, title: str, body: str, audience: str 
     """Save a new version of the solution (the first is version 1). Under the case row's lock, so two
     saves at the same moment get two versions, one after the other. After the first version, say
     what changed. A version written after the requester said "I cannot use it" answers them."""
-    locked = _lock(case)
+    locked = lock_case(case)
     _need_contribute(actor, locked)
     title = _text(title, "title", max_length=200, required=_("Give the solution a title."))
     body = _text(body, "body", max_length=50000, required=_("Write the solution."))

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from halqa.accounts.choices import Role
 from halqa.accounts.models import User
-from halqa.core import access
 from halqa.discussions.uploads import MAX_ATTACHMENTS, CheckedFile, check_files
 from halqa.events import record
 from halqa.events.models import Verb
@@ -28,6 +27,7 @@ from halqa.orgs.models import School
 
 from . import planning, workflow
 from .access import MANAGE, MOVE, REQUESTER, case_access, coordinated_schools
+from .locks import lock_case, lock_column
 from .models import (
     FINAL_STAGES,
     Audience,
@@ -301,8 +301,7 @@ def add_attachments(case: Case, *, actor: User, files, kind: str = CaseAttachmen
     """Add files to a request while it is submitted or being clarified: its requester or the
     school's coordinators add attachments (five in all); a coordinator adds the scan of a paper
     form (one, to a request that came on paper)."""
-    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
-    access.forget()
+    locked = lock_case(case)
     allowed = case_access.allowed(actor, locked)
     allowed.need("view")
     roles = case_access.roles(actor, locked)
@@ -423,8 +422,7 @@ def _move(
     board=None,
     over_limit_reason: str = "",
 ) -> Case:
-    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
-    access.forget()
+    locked = lock_case(case)
     allowed = case_access.allowed(actor, locked)
     allowed.need("view")
     if to not in Stage.values:
@@ -499,18 +497,6 @@ def moves_for(actor: User, case: Case) -> list[str]:
 
 POSITION_GAP = 1024  # room left between two cards, so that a card placed between them moves alone
 LAST_POSITION = 2_147_483_647  # board_position is a (positive) 32-bit integer on PostgreSQL
-COLUMN_LOCK = 0x48414C51  # "HALQ": the first key of the columns' advisory locks on PostgreSQL
-
-
-def _lock_column(stage: str) -> None:
-    """Reorders in one stage's column wait for each other, wherever they are made (the school's,
-    a community's or someone's groups board), so two of them never read the same positions and
-    write the same new one. SQLite runs one writing transaction at a time already."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COLUMN_LOCK, Stage.values.index(stage)])
 
 
 def _position_between(previous: int | None, following: int | None) -> int | None:
@@ -538,9 +524,8 @@ def place_on_board(case: Case, *, actor: User, board, before=None, after=None, s
     if (before is None) == (after is None):
         raise ValidationError({"before": _("Say which card it goes before or after.")})
     reference = getattr(before if before is not None else after, "pk", before if before is not None else after)
-    _lock_column(case.stage)
-    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
-    access.forget()
+    lock_column(case.stage)
+    locked = lock_case(case)
     allowed = case_access.allowed(actor, locked)
     allowed.need("view")
     if (seen_stage and seen_stage != locked.stage) or locked.stage != case.stage:
@@ -674,8 +659,7 @@ def ask(case: Case, *, actor: User, body: str):
     case that has just arrived moves it to "clarifying"."""
     from .models import Clarification
 
-    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
-    access.forget()
+    locked = lock_case(case)
     case_access.allowed(actor, locked).need("view")
     roles = case_access.roles(actor, locked)
     if not roles & {"coordinator", "group"} or locked.is_final:
@@ -722,8 +706,7 @@ def triage(case: Case, *, actor: User, types=None, topics=None, community=None, 
     community of its school (or of a network the school is part of)."""
     from halqa.communities.models import Community
 
-    locked = Case.objects.select_for_update(of=("self",)).select_related("school").get(pk=case.pk)
-    access.forget()
+    locked = lock_case(case)
     case_access.allowed(actor, locked).need(MANAGE)
     before = {
         "types": sorted(locked.types.values_list("code", flat=True)),
@@ -791,7 +774,7 @@ def give_feedback(
     the case back to drafting with it; otherwise the case is closed."""
     from .models import Feedback
 
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = lock_case(case)
     case_access.allowed(actor, locked).need("view")
     if locked.requester_id != actor.pk:
         raise PermissionDenied(_("Only the person who asked gives feedback."))
@@ -861,8 +844,7 @@ def plan(case: Case, *, actor: User, target_date: dt.date, today: dt.date | None
     target. Planning again (a new target, or the case moved back) replaces the plan."""
     from halqa.communities.planning import stage_days_for
 
-    locked = Case.objects.select_for_update(of=("self",)).select_related("school", "community").get(pk=case.pk)
-    access.forget()
+    locked = lock_case(case, "community")
     case_access.allowed(actor, locked).need("view")
     if not may_plan(actor, locked):
         raise PermissionDenied(_("Only the coordinators and the working group plan this case."))
