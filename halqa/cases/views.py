@@ -179,12 +179,28 @@ def _case_page(request, case, can, status=200, **forms) -> HttpResponse:
         "clarifications": case.clarifications.select_related("author"),
         "attachments": queries.visible_attachments(case, can),
         "members": members,
-        "suggestions": matching.suggest(case, request.user, limit=6) if open_case and can.manage else [],
+        **_suggestions(request, case, open_case and can.manage),
         **plan_views.plan_card(request.user, case),
         **shown_records,
         **{name: form for name, form in forms.items() if name != "move_form"},
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+# While the group is being formed the coordinator sees who could help at once; later, on asking
+# (`?suggest=1`): the ranking reads hundreds of candidates, not worth it on every visit.
+GROUP_FORMING = frozenset({Stage.SUBMITTED, Stage.CLARIFYING, Stage.MATCHED})
+
+
+def _suggestions(request, case, may_manage: bool) -> dict:
+    if not may_manage:
+        return {"suggesting": False, "may_suggest": False, "suggestions": []}
+    wanted = case.stage in GROUP_FORMING or request.GET.get("suggest") == "1"
+    return {
+        "suggesting": wanted,
+        "may_suggest": not wanted,
+        "suggestions": matching.suggest(case, request.user, limit=6) if wanted else [],
+    }
 
 
 def _post(request, pk, form_class, name, act, done: str, **form_kwargs) -> HttpResponse:

@@ -571,3 +571,16 @@ def test_suggestions_stay_within_a_fixed_number_of_queries(cases):
     assert_query_bound(
         lambda: client.get(url), grow=lambda: seed_tenfold(cases), check=lambda r: r.status_code == 200, ceiling=20
     )
+
+
+def test_the_case_page_proposes_people_while_the_group_forms_and_later_on_asking(cases, login):
+    case = cases.open_case  # submitted: the group is being formed
+    assert "Who could help" in login(cases.principal).get(case.get_absolute_url()).content.decode()
+    Case.objects.filter(pk=case.pk).update(stage=Stage.PREPARING)
+    page = login(cases.principal).get(case.get_absolute_url()).content.decode()
+    assert "Who could help" not in page and "?suggest=1" in page
+    asked = login(cases.principal).get(case.get_absolute_url(), {"suggest": "1"}).content.decode()
+    assert "Who could help" in asked and "?suggest=1" not in asked
+    for other in (cases.colleague, cases.teacher):  # the facilitator and the requester do not form groups
+        shown = login(other).get(case.get_absolute_url(), {"suggest": "1"}).content.decode()
+        assert "Who could help" not in shown and "?suggest=1" not in shown
