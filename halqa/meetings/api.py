@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -263,6 +263,12 @@ class MeetingAttendanceSerializer(serializers.Serializer):
     )
 
 
+NOT_FOUND = OpenApiResponse(
+    response={"$ref": "#/components/schemas/Error"},
+    description="The community or case does not exist or may not be known to the caller.",
+)
+
+
 def _people(ids) -> dict:
     from halqa.accounts.models import User
 
@@ -274,7 +280,9 @@ def _people(ids) -> dict:
     list=extend_schema(parameters=[MeetingFilterSerializer], summary="Meetings you may see"),
     retrieve=extend_schema(responses=MeetingDetailSerializer),
     create=extend_schema(
-        request=MeetingWriteSerializer, responses={201: MeetingDetailSerializer}, summary="Schedule a meeting"
+        request=MeetingWriteSerializer,
+        responses={201: MeetingDetailSerializer, 404: NOT_FOUND},
+        summary="Schedule a meeting",
     ),
     partial_update=extend_schema(
         request=MeetingUpdateSerializer, responses=MeetingDetailSerializer, summary="Change a meeting"

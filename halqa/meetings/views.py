@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -68,7 +69,7 @@ def _page(request: HttpRequest, meeting: Meeting, can, *, status: int = 200, **f
     shown = queries.meeting_page(meeting, request.user, can)
     participants = shown["participants"]
     me = next((p for p in participants if p.user_id == request.user.pk), None)
-    begun = meeting.starts_at <= services.timezone.now() + services.EARLY
+    begun = meeting.starts_at <= timezone.now() + services.EARLY
     if MANAGE in can and not meeting.is_cancelled:
         forms.setdefault("cancel_form", CancelForm(in_series=meeting.series_id is not None))
         forms.setdefault("agenda_form", AgendaItemForm(participants=participants))
