@@ -62,7 +62,7 @@ class MeetingAccess(access.Policy):
     actions = frozenset({VIEW, MANAGE, SIGN_UP, RESPOND})
     read_action = VIEW
     refusals = {
-        MANAGE: _("Only the organiser and the facilitators can change this meeting."),
+        MANAGE: _("Only the organiser and those who lead the community or the case's work can change this meeting."),
         SIGN_UP: _("You cannot sign up for this meeting."),
         RESPOND: _("Only the participants of a scheduled meeting can answer."),
     }

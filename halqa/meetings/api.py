@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -349,7 +350,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         fields = dict(data.validated_data)
         community_pk, case_pk = fields.pop("community"), fields.pop("case")
         if (community_pk is None) == (case_pk is None):
-            raise exceptions.ValidationError({"community": ["Give a community or a case, one of the two."]})
+            raise exceptions.ValidationError({"community": [_("Give a community or a case, one of the two.")]})
         owner = {}
         if community_pk is not None:
             from halqa.communities.access import community_access
@@ -398,7 +399,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         people = list(allowed.distinct())
         already = set(meeting.participants.filter(user_id__in=sorted(ids)).values_list("user_id", flat=True))
         if len(people) + len(already) < len(ids):
-            raise exceptions.ValidationError({"people": ["You cannot invite some of these people."]})
+            raise exceptions.ValidationError({"people": [_("You cannot invite some of these people.")]})
         if people:
             services.invite(meeting, actor=request.user, people=people)
         return self._detail(meeting.pk)

@@ -447,12 +447,12 @@ def invite(meeting: Meeting, *, actor: User, people) -> list[Participant]:
         raise ValidationError({"people": _("Invite at most %(max)s people at once.") % {"max": MAX_INVITES}})
     for person in people:
         if not _sees(person, locked):
-            raise ValidationError(
-                {
-                    "people": _("%(name)s cannot see this case: add them to its working group first.")
-                    % {"name": person.display_name}
-                }
+            message = (
+                _("%(name)s cannot see this case: add them to its working group first.")
+                if locked.case_id and person.is_active
+                else _("You cannot invite %(name)s.")
             )
+            raise ValidationError({"people": message % {"name": person.display_name}})
     present = set(locked.participants.values_list("user_id", flat=True))
     added = []
     for person in people:
