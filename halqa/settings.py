@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "halqa.meetings",
     "halqa.events",
     "halqa.notifications",
+    "halqa.search",
     "halqa.api",
 ]
 

@@ -360,6 +360,12 @@ class CaseFilterSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=DifficultyType.choices, required=False, allow_blank=True)
     community = serializers.IntegerField(required=False, min_value=1)
     mine = serializers.BooleanField(required=False, default=False, help_text="Only the cases you asked.")
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words to search for in the title and story, in any of the four languages; best match first.",
+    )
 
 
 class EventSerializer(serializers.Serializer):

@@ -130,6 +130,7 @@ class FilterForm(forms.Form):
         label=_("Who asked"), choices=[("", _("Anyone")), *RequesterGroup.choices], required=False
     )
     type = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any kind")), *DifficultyType.choices], required=False)
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
 
 
 class ClarifyForm(forms.Form):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import QuerySet
 
 from halqa.events.models import Event
+from halqa.search import services as search
 
 from .access import MANAGE, SEE_REQUESTER, case_access
 from .models import FINAL_STAGES, Case, CaseAttachment
@@ -17,7 +19,11 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return case_access.visible(user).select_related(*LIST_RELATED).prefetch_related("types", "topics")
 
 
-def case_list(user, *, stage: str = "", group: str = "", type: str = "", community: int | None = None, mine=False):
+def case_list(
+    user, *, stage: str = "", group: str = "", type: str = "", community: int | None = None, mine=False, q: str = ""
+):
+    """The cases the person may see, filtered; with a search `q`, only those matching it (searched
+    within the visible, filtered cases), best match first."""
     cases = cases_visible_to(user)
     if mine:
         cases = cases.filter(requester_id=user.pk)
@@ -29,7 +35,12 @@ def case_list(user, *, stage: str = "", group: str = "", type: str = "", communi
         cases = cases.filter(types__code=type)
     if community:
         cases = cases.filter(community_id=community)
-    return cases.distinct().order_by("-created_at", "-id")
+    cases = cases.distinct()
+    if q:
+        ranked = search.search_ids(q, kind="case", within=cases)
+        rank = models.Case(*(models.When(pk=pk, then=models.Value(n)) for n, pk in enumerate(ranked)), default=None)
+        return cases.filter(pk__in=ranked).order_by(rank, "-id") if ranked else cases.none()
+    return cases.order_by("-created_at", "-id")
 
 
 def queue(user) -> QuerySet[Case]:
