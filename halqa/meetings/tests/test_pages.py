@@ -187,6 +187,14 @@ def test_a_case_session_page_shows_the_cases_preparation_list(world, login):
     assert "Wiliam, Embedded formative assessment" in page
     assert login(w.other_teacher).get(session.get_absolute_url()).status_code == 404
     assert login(w.teacher).get(reverse("meetings:new_for_case", args=[case.pk])).status_code == 403
+    # The case page lists the session for who may see it, and offers scheduling to the group.
+    assert session.title in login(w.teacher).get(case.get_absolute_url()).content.decode()
+    group_page = login(w.colleague).get(case.get_absolute_url()).content.decode()
+    assert reverse("meetings:new_for_case", args=[case.pk]) in group_page
+    assert (
+        reverse("meetings:new_for_case", args=[case.pk])
+        not in login(w.teacher).get(case.get_absolute_url()).content.decode()
+    )
 
 
 # --- Query bounds ------------------------------------------------------------------------------------
