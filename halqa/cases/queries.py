@@ -43,6 +43,16 @@ def case_list(
     return cases.order_by("-created_at", "-id")
 
 
+def add_snippets(cases, q: str) -> None:
+    """Give each listed case (already among those the person may see) `search_snippet`: its story
+    around the words searched for, marked."""
+    cases = list(cases)
+    hits = search.search(q, within={"case": Case.objects.filter(pk__in=[case.pk for case in cases])}, limit=len(cases))
+    snippets = {hit.object_id: hit.snippet for hit in hits}
+    for case in cases:
+        case.search_snippet = snippets.get(case.pk, "")
+
+
 def queue(user) -> QuerySet[Case]:
     """The coordinator's queue: open cases of the schools they coordinate, oldest first."""
     return (

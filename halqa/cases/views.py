@@ -44,9 +44,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     filters = FilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     found = queries.case_list(request.user, **{k: v for k, v in chosen.items() if v})
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    if chosen.get("q"):
+        queries.add_snippets(page.object_list, chosen["q"])
     context = {
         "filters": filters,
-        "page": Paginator(found, PER_PAGE).get_page(request.GET.get("page")),
+        "page": page,
         "mine": queries.case_list(request.user, mine=True)[:10],
         "queue": plan_views.flag_overdue(queries.queue(request.user)[:20]),
         "may_ask": services.schools_for_intake(request.user).exists(),

@@ -4,9 +4,11 @@ queue, and nothing outside what the caller may see ever returned or counted."""
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from halqa.cases import services as cases
@@ -241,3 +243,31 @@ def test_the_search_list_stays_within_a_fixed_number_of_queries(library):
         check_after=lambda response: response.json()["count"] == 13,
         ceiling=20,
     )
+
+
+@hypothesis.settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture, hypothesis.HealthCheck.too_slow],
+)
+@hypothesis.given(query=st.text(max_size=60) | st.text(alphabet='учитель المعلم کتاب\u200c"*()-^:NEAR OR', max_size=40))
+def test_any_text_is_a_query_that_answers(library, query):
+    hits = services.search(query, within=everything())
+    assert all(hit.kind == "case" for hit in hits)
+
+
+def test_odd_queries_through_the_api(library):
+    client = api_as(library.teacher)
+    for query in ('"', "(", "NEAR(учитель", "*", "x" * 200, "учитель OR", "-учитель"):
+        answer = client.get(API, {"q": query})
+        assert answer.status_code == 200, query
+    assert client.get(API, {"q": "учитель\x00"}).status_code == 400  # NUL is refused before any view
+
+
+def test_the_case_list_shows_the_story_around_the_words_found(library, login):
+    page = login(library.teacher).get("/cases/", {"q": "<b>", "type": ""})
+    assert page.status_code == 200
+    page = login(library.teacher).get("/cases/", {"q": "alert"}).content.decode().split('id="all-h"')[1]
+    assert '<span class="search-snippet small" dir="auto">' in page
+    assert "<mark>alert</mark>(1)&lt;/script&gt;" in page and "<script>alert" not in page
