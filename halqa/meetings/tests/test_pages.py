@@ -284,3 +284,73 @@ def test_a_guest_is_named_only_to_who_manages_the_meeting_and_to_themself(p, log
     assert name in login(p.parent).get(p.meeting.get_absolute_url()).content.decode()
     member_view = login(p.expert).get(p.meeting.get_absolute_url()).content.decode()
     assert name not in member_view and "A guest" in member_view
+
+
+def test_anonymous_is_sent_to_sign_in_everywhere(client, p):
+    for url in (reverse("meetings:list"), reverse("meetings:edit", args=[p.meeting.pk])):
+        answer = client.get(url)
+        assert answer.status_code == 302 and "login" in answer["Location"]
+    answer = client.post(reverse("meetings:rsvp", args=[p.meeting.pk]), {"rsvp": "yes"})
+    assert answer.status_code == 302 and "login" in answer["Location"]
+
+
+def test_every_form_of_the_meeting_page_on_both_sides(p, login):
+    """Each POST route: the person it is for gets through (302), an outsider gets 404, and a member
+    who may see the meeting but not do this gets 403."""
+    services.sign_up(p.meeting, actor=p.expert)
+    meeting = p.meeting
+    item = ActionItem.objects.create(meeting=meeting, text="Bring tickets", owner=p.expert)
+    agenda = services.add_agenda_item(meeting, actor=p.colleague, title="To remove")
+
+    def url(name, *extra):
+        return reverse(f"meetings:{name}", args=[meeting.pk, *extra])
+
+    # Before the meeting: answers, preparation, invitations, agenda.
+    for name, who, data, status in [
+        ("rsvp", p.expert, {"rsvp": "maybe"}, 302),
+        ("prepared", p.expert, {"prepared": "1"}, 302),
+        ("invite", p.colleague, {"people": [str(p.parent.pk)]}, 302),
+        ("agenda_add", p.colleague, {"title": "Round", "minutes": "10", "owner": ""}, 302),
+        ("invite", p.expert, {"people": [str(p.parent.pk)]}, 403),
+        ("agenda_add", p.expert, {"title": "Mine", "minutes": "10"}, 403),
+        ("rsvp", p.other_teacher, {"rsvp": "yes"}, 404),
+        ("prepared", p.other_teacher, {}, 404),
+        ("agenda_add", p.other_teacher, {"title": "X", "minutes": "5"}, 404),
+    ]:
+        assert login(who).post(url(name), data).status_code == status, (name, who)
+    assert login(p.expert).post(url("agenda_remove", agenda.pk)).status_code == 403
+    assert login(p.colleague).post(url("agenda_remove", agenda.pk)).status_code == 302
+    place = Participant.objects.get(meeting=meeting, user=p.expert)
+    assert place.rsvp == Rsvp.MAYBE and place.prepared_at is not None
+    assert Participant.objects.filter(meeting=meeting, user=p.parent, invited_by=p.colleague).exists()
+    assert list(meeting.agenda.values_list("title", flat=True)) == ["Round of stories", "Round"]
+    # After it began: attendance, minutes, action items.
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    for name, who, data, status in [
+        ("attendance", p.expert, {"present": [str(p.expert.pk)]}, 403),
+        ("minutes", p.expert, {"notes": "Mine"}, 403),
+        ("action_add", p.expert, {"text": "X", "owner": str(p.expert.pk)}, 403),
+        ("attendance", p.other_teacher, {}, 404),
+        ("minutes", p.other_teacher, {"notes": "X"}, 404),
+        ("action_add", p.other_teacher, {"text": "X", "owner": str(p.expert.pk)}, 404),
+    ]:
+        assert login(who).post(url(name), data).status_code == status, (name, who)
+    assert login(p.other_teacher).post(url("action_done", item.pk), {"done": "1"}).status_code == 404
+    assert login(p.parent).post(url("action_done", item.pk), {"done": "1"}).status_code == 403
+    assert ActionItem.objects.get().done_at is None
+    assert login(p.colleague).get(url("edit")).status_code == 200
+    edited = login(p.colleague).post(
+        url("edit"),
+        {
+            "title": "Exit tickets, again",
+            "format": "seminar",
+            "starts_at": form_time(8, 16),
+            "ends_at": form_time(8, 17),
+            "timezone": "Asia/Tehran",
+            "place": "Room 12",
+        },
+    )
+    assert edited.status_code == 302
+    assert Meeting.objects.get(pk=meeting.pk).title == "Exit tickets, again"
