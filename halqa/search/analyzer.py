@@ -188,6 +188,12 @@ def analyze_word(word: str, language: str = "") -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=100_000)
+def word_tokens(word: str, language: str = "") -> tuple[str, ...]:
+    """`analyze_word`, remembered: the words of a language repeat."""
+    return tuple(analyze_word(word, language))
+
+
 def words(text: str) -> Iterator[re.Match]:
     """The words of the original text, with their places (for snippets)."""
     return WORD.finditer(text)
@@ -197,7 +203,7 @@ def analyze(text: str, language: str = "") -> list[str]:
     """The tokens of a document's text, in order."""
     tokens: list[str] = []
     for match in words(text or ""):
-        tokens.extend(analyze_word(match.group(), language))
+        tokens.extend(word_tokens(match.group(), language))
     return tokens
 
 

@@ -15,7 +15,6 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, transaction
@@ -174,11 +173,6 @@ def score(document: SearchDocument, groups: list[frozenset[str]]) -> float:
     return round(points, 6) if math.isfinite(points) else 0.0
 
 
-@lru_cache(maxsize=50_000)
-def _tokens_of(word: str, language: str) -> tuple[str, ...]:
-    return tuple(analyzer.analyze_word(word, language))
-
-
 SPACES = re.compile(r"\s+")
 
 
@@ -189,7 +183,7 @@ def highlight(text: str, language: str, matched: frozenset[str], *, whole: bool 
     spans: list[tuple[int, int, bool]] = []
     first = None
     for number, match in enumerate(analyzer.words(text)):
-        hit = any(token in matched for token in _tokens_of(match.group(), language))
+        hit = any(token in matched for token in analyzer.word_tokens(match.group(), language))
         spans.append((match.start(), match.end(), hit))
         if hit and first is None:
             first = number
