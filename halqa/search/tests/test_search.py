@@ -271,3 +271,15 @@ def test_the_case_list_shows_the_story_around_the_words_found(library, login):
     page = login(library.teacher).get("/cases/", {"q": "alert"}).content.decode().split('id="all-h"')[1]
     assert '<span class="search-snippet small" dir="auto">' in page
     assert "<mark>alert</mark>(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
+def test_people_who_may_not_see_a_case_never_find_it(library):
+    def found(person):
+        answer = api_as(person).get(API, {"q": "учителям"}).json()
+        return [row["id"] for row in answer["results"]], answer["count"]
+
+    for person in (library.parent, library.student, library.other_teacher, library.colleague):
+        assert found(person) == ([], 0)  # the same words, but none of these cases is theirs to see
+    assert found(library.principal) == ([library.ru_title.pk, library.ru.pk], 2)
+    assert found(library.foreign_principal) == ([library.hidden.pk], 1)
+    assert APIClient().get(API, {"q": "учителям"}).status_code in (401, 403)
