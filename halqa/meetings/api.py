@@ -131,6 +131,12 @@ class MeetingMinutesSerializer(serializers.Serializer):
     experience = serializers.CharField(max_length=8000, required=False, allow_blank=True, default="")
     options = serializers.CharField(max_length=8000, required=False, allow_blank=True, default="")
     will_produce = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    advance = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Case session: move the case on to drafting the solution, through its transitions.",
+    )
     session_note = serializers.IntegerField(read_only=True, allow_null=True, help_text="The case's session notes.")
     updated_at = serializers.DateTimeField(read_only=True)
 

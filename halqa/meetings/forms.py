@@ -174,7 +174,11 @@ class MinutesForm(forms.Form):
         label=_("What we will produce"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, required=False
     )
 
-    CASE_FIELDS = ("discussed", "experience", "options", "will_produce")
+    advance = forms.BooleanField(
+        label=_("The session is over: move the case on to “Drafting the solution”"), required=False
+    )
+
+    CASE_FIELDS = ("discussed", "experience", "options", "will_produce", "advance")
 
     def __init__(self, *args, case_session: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

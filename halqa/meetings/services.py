@@ -573,10 +573,12 @@ def write_minutes(
     experience: str = "",
     options: str = "",
     will_produce: str = "",
+    advance: bool = False,
 ) -> Minutes:
     """Write (or rewrite) the minutes of a meeting that has begun. For a case session the template's
     parts (the story understood, what others have met before, options, what we will produce) are the
-    case's session notes: the first writing adds them to the case, later ones change them there."""
+    case's session notes: the first writing adds them to the case, later ones change them there; with
+    `advance` the case moves on to "drafting the solution" through its transition table."""
     locked = _lock(meeting)
     meeting_access.allowed(actor, locked).need(MANAGE)
     _begun(locked, "notes")
@@ -612,6 +614,8 @@ def write_minutes(
         minutes = Minutes(meeting=locked)
     minutes.notes, minutes.decisions, minutes.session_note, minutes.author = notes, decisions, session_note, actor
     minutes.save()
+    if advance and locked.case_id:
+        _advance_after_session(locked.case, actor=actor)
     record(
         Verb.MEETING_MINUTES,
         actor=actor,
@@ -620,6 +624,22 @@ def write_minutes(
         **_where(locked),
     )
     return minutes
+
+
+# After its session, a case goes on to the writing of the solution, one move of the table at a time.
+AFTER_SESSION = {
+    CaseStage.SCHEDULED: CaseStage.PREPARING,
+    CaseStage.PREPARING: CaseStage.IN_SESSION,
+    CaseStage.IN_SESSION: CaseStage.DRAFTING,
+}
+
+
+def _advance_after_session(case: Case, *, actor: User) -> None:
+    """Move the case on to "drafting the solution" through the case's own transitions (each one
+    checked and recorded as if made on the case page); nothing when it is there or beyond."""
+    case = Case.objects.get(pk=case.pk)
+    while case.stage in AFTER_SESSION:
+        case = cases.move(case, actor=actor, to=AFTER_SESSION[case.stage])
 
 
 def _due(value, field: str = "due_on") -> dt.date | None:

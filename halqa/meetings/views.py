@@ -83,7 +83,8 @@ def _page(request: HttpRequest, meeting: Meeting, can, *, status: int = 200, **f
             if minutes is not None:
                 initial = {"notes": minutes.notes, "decisions": minutes.decisions}
                 if minutes.session_note is not None:
-                    initial.update({name: getattr(minutes.session_note, name) for name in MinutesForm.CASE_FIELDS})
+                    note = minutes.session_note
+                    initial.update({name: getattr(note, name) for name in MinutesForm.CASE_FIELDS if name != "advance"})
             forms.setdefault("minutes_form", MinutesForm(case_session=meeting.is_case_session, initial=initial))
             forms.setdefault("action_form", ActionItemForm(participants=participants))
     if RESPOND in can and me is not None:

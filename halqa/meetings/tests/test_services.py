@@ -372,3 +372,23 @@ def test_a_case_session_does_not_repeat(m):
         )
     assert "rrule" in refused.value.message_dict
     assert not Meeting.objects.exists() and Case.objects.get(pk=m.case.pk).stage == Stage.MATCHED
+
+
+def test_minutes_can_move_the_case_on_through_its_transitions(m):
+    cases.move(m.case, actor=m.principal, to=Stage.MATCHED)
+    session = services.create_meeting(actor=m.colleague, case=m.case, title="Session", place="Library", **when())
+    Meeting.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    session = Meeting.objects.get(pk=session.pk)
+    services.write_minutes(session, actor=m.colleague, discussed="Understood.")
+    assert Case.objects.get(pk=m.case.pk).stage == Stage.SCHEDULED  # not without asking
+    services.write_minutes(session, actor=m.colleague, discussed="Understood.", advance=True)
+    assert Case.objects.get(pk=m.case.pk).stage == Stage.DRAFTING
+    moves = Event.objects.filter(verb=Verb.CASE_MOVED, target_id=m.case.pk, actor=m.colleague)
+    assert [e.after["stage"] for e in moves.order_by("at", "id")] == [
+        "scheduled",
+        "preparing",
+        "in_session",
+        "drafting",
+    ]
