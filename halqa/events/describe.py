@@ -78,9 +78,12 @@ def _field(model, key: str):
     if model is None:
         return None
     try:
-        return model._meta.get_field(key)
+        field = model._meta.get_field(key)
     except FieldDoesNotExist:
         return None
+    # A reverse relation (a meeting's "minutes", its "agenda") is no field of the row: a key of that
+    # name in before/after is plain data.
+    return None if field.auto_created and not field.concrete else field
 
 
 def _label(model, key: str) -> str:

@@ -354,3 +354,18 @@ def test_every_form_of_the_meeting_page_on_both_sides(p, login):
     )
     assert edited.status_code == 302
     assert Meeting.objects.get(pk=meeting.pk).title == "Exit tickets, again"
+
+
+def test_the_audit_trail_shows_meeting_events(p, login):
+    """Meeting events keep keys named like the meeting's reverse relations ("minutes", "agenda"):
+    the trail reads them as data."""
+    services.update_meeting(p.meeting, actor=p.colleague, agenda=[{"title": "Only item"}])
+    Meeting.objects.filter(pk=p.meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    services.write_minutes(Meeting.objects.get(pk=p.meeting.pk), actor=p.colleague, notes="Notes")
+    p.district_admin.is_superuser = p.district_admin.is_staff = True
+    p.district_admin.save()
+    answer = login(p.district_admin).get(reverse("events:audit"))
+    assert answer.status_code == 200
+    assert "Minutes written" in answer.content.decode()
