@@ -7,6 +7,7 @@ import shutil
 import socket
 import tempfile
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -97,9 +98,13 @@ def pytest_terminal_summary(terminalreporter):
             f"{left_out} routes left out with a reason), {violations} violations"
         )
     root = Path(__file__).parent
-    fuzz_summary = root / "test-artifacts" / "api-fuzz-summary.txt"
-    if any("test_schema_fuzz" in report.nodeid for report in reports) and fuzz_summary.exists():
-        for line in fuzz_summary.read_text().splitlines():
+    shards = [
+        dict(report.user_properties)["fuzz"]
+        for report in reports
+        if "test_schema_fuzz" in report.nodeid and "fuzz" in dict(getattr(report, "user_properties", []) or [])
+    ]
+    if shards:
+        for line in fuzz_summary(shards):
             terminalreporter.write_line(line)
     if any("test_i18n" in report.nodeid for report in reports):
         import polib
@@ -109,6 +114,24 @@ def pytest_terminal_summary(terminalreporter):
             po = polib.pofile(str(root / "halqa" / "locale" / language / "LC_MESSAGES" / "django.po"))
             counts.append(f"{language} {len(po.translated_entries())}/{len([e for e in po if not e.obsolete])}")
         terminalreporter.write_line("i18n: " + ", ".join(counts) + " translated")
+
+
+def fuzz_summary(shards: list[dict]) -> list[str]:
+    """The API fuzz gate's shards (tests/api/test_schema_fuzz.py) added up."""
+    answers = Counter()
+    for shard in shards:
+        answers.update(shard["answers"])
+    total = {key: sum(shard[key] for shard in shards) for key in ("operations", "examples", "nul", "lone_surrogate")}
+    lines = [
+        f"fuzz: {total['operations']} operations × {shards[0]['roles']} roles, {total['examples']} examples "
+        f"({', '.join(f'{count} {status}' for status, count in sorted(answers.items()))}), {total['nul']} with NUL, "
+        f"{total['lone_surrogate']} with lone surrogates, {sum(shard['failures'] for shard in shards)} failures"
+        + (f" ({len(shards)} of the shards ran)" if len(shards) < shards[0].get("shards", len(shards)) else "")
+    ]
+    small = [label for shard in shards for label in shard["small"]]
+    if small:
+        lines.append(f"fuzz: fewer than {shards[0]['wanted']} examples, every possible input tried: {', '.join(small)}")
+    return lines
 
 
 class MailBox:

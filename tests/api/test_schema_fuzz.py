@@ -7,9 +7,10 @@ role: teacher, principal, parent, student and district admin, each with an API t
 Generated text includes NUL, and one example in six gets a lone surrogate ("\\ud800" in its JSON body,
 %ED%A0%80 in its query): these must be refused with a 4xx (halqa.core.input), never a 5xx.
 Every answer is checked against the schema. Each operation is a subtest, so one failing operation does
-not hide the others; after them, the same test fails if an operation of the schema was not fuzzed
-for every role (in the same process, so also under xdist). It writes one line of totals to
-test-artifacts/api-fuzz-summary.txt (conftest.py prints it at the end of the run), with how many
+not hide the others; after them, the same test fails if an operation of its share was not fuzzed
+for every role (in the same process, so also under xdist). The operations are dealt round-robin into
+SHARDS tests, so that xdist spreads them over its processes. Each shard records its totals as a
+property of its report; conftest.py adds them up into one line at the end of the run, with how many
 examples carried a NUL and how many a lone surrogate.
 
 Only schemathesis' public API is used: the loader, `schema[path][method]`, `as_strategy`, hooks
@@ -31,7 +32,6 @@ import json
 import os
 import re
 from collections import Counter
-from pathlib import Path
 from types import SimpleNamespace
 
 import hypothesis
@@ -51,6 +51,7 @@ from halqa.core.testing import authz
 from halqa.wsgi import application
 
 EXAMPLES = int(os.environ.get("HALQA_FUZZ_EXAMPLES", "50"))
+SHARDS = 4  # tests the operations are dealt into (every SHARDS-th operation of the schema each)
 ROLES = ("teacher", "principal", "parent", "student", "district_admin", "anonymous")
 SCHEMA_URL = "/api/v1/schema/"
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
@@ -532,23 +533,25 @@ def fuzz(operation, callers) -> None:
     example()
 
 
-def test_api_conforms_to_its_schema(callers, subtests):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_api_conforms_to_its_schema(shard, callers, subtests, record_property):
     for counter in (STATS, ANSWERS, FAILED, HOSTILE):
         counter.clear()
     schema = api_schema()
-    for label in operations():
+    labels = operations()[shard::SHARDS]
+    for label in labels:
         with subtests.test(msg=label):
             method, path = label.split(" ", 1)
             fuzz(schema[path][method], callers)  # fails here if schemathesis cannot read the operation
-    operations_, examples, lines = fuzz_summary()
-    write_fuzz_summary(lines)
-    # Every operation of the schema was fuzzed for every role. Checked here, after the subtests and in
+    examples = examples_per_operation_and_role()
+    record_property("fuzz", fuzz_totals(labels, examples))
+    # Every operation of the share was fuzzed for every role. Checked here, after the subtests and in
     # the process that ran them, so xdist cannot separate the count from the examples. An operation
     # whose subtest failed has said so already.
     failed = {label for label, _role in FAILED}
     missed = [
         f"{label} as {role}"
-        for label in operations_
+        for label in labels
         if label not in failed
         for role in ROLES
         if examples[(label, role)] == 0
@@ -615,30 +618,30 @@ def test_undeclared_methods_are_refused(callers, subtests):
 # --- Every operation, every role, and a summary -------------------------------------------------------
 
 
-def fuzz_summary() -> tuple[list[str], Counter, list[str]]:
-    """The operations of the schema, the examples run per (operation, role), and the summary lines."""
-    labels = operations()
+def examples_per_operation_and_role() -> Counter:
     examples = Counter()
     for (label, role, _mode), count in STATS.items():
         examples[(label, role)] += count
-    answers = ", ".join(f"{count} {status}" for status, count in sorted(ANSWERS.items()))
-    lines = [
-        f"fuzz: {len(labels)} operations × {len(ROLES)} roles, {sum(examples.values())} examples "
-        f"({answers}), {HOSTILE['NUL']} with NUL, {HOSTILE['lone surrogate']} with lone surrogates, "
-        f"{len(FAILED)} failures"
-    ]
-    # Hypothesis stops early when it has tried every input an operation takes (GET /api/v1/me/ takes none).
+    return examples
+
+
+def fuzz_totals(labels: list[str], examples: Counter) -> dict:
+    """One shard's totals, for conftest.py to add up (plain JSON values: they cross xdist's wire).
+    Hypothesis stops early when it has tried every input an operation takes (GET /api/v1/me/ takes
+    none): such operations are listed under "small"."""
     failed = {label for label, _role in FAILED}
     fewest = {label: min(examples[(label, role)] for role in ROLES) for label in labels}
-    small = [f"{label} ({count})" for label, count in fewest.items() if 0 < count < EXAMPLES and label not in failed]
-    if small:
-        lines.append(f"fuzz: fewer than {EXAMPLES} examples, every possible input tried: {', '.join(small)}")
-    return labels, examples, lines
-
-
-def write_fuzz_summary(lines: list[str]) -> None:
-    """test-artifacts/api-fuzz-summary.txt, which conftest.py prints at the end of the run (with or
-    without xdist)."""
-    artifacts = Path(settings.BASE_DIR) / "test-artifacts"
-    artifacts.mkdir(exist_ok=True)
-    (artifacts / "api-fuzz-summary.txt").write_text("\n".join(lines) + "\n")
+    return {
+        "operations": len(labels),
+        "shards": SHARDS,
+        "roles": len(ROLES),
+        "examples": sum(examples.values()),
+        "answers": dict(ANSWERS),
+        "nul": HOSTILE["NUL"],
+        "lone_surrogate": HOSTILE["lone surrogate"],
+        "failures": len(FAILED),
+        "wanted": EXAMPLES,
+        "small": [
+            f"{label} ({count})" for label, count in fewest.items() if 0 < count < EXAMPLES and label not in failed
+        ],
+    }
