@@ -111,6 +111,7 @@ DEFAULTS.update(
         Kind.CASE_ANSWER: Channel.IMMEDIATELY,
         Kind.CASE_GROUP: Channel.IMMEDIATELY,
         Kind.CASE_FEEDBACK: Channel.IMMEDIATELY,
+        Kind.CASE_WORK: Channel.IMMEDIATELY,
     }
 )
 for verb, kind, recipients, sentence in (
@@ -119,9 +120,8 @@ for verb, kind, recipients, sentence in (
     (Verb.CASE_ANSWER, Kind.CASE_ANSWER, group_and_askers, answer),
     (Verb.CASE_MEMBER_ADDED, Kind.CASE_GROUP, added_person, added),
     (Verb.CASE_FEEDBACK, Kind.CASE_FEEDBACK, group_and_askers, feedback),
-    # Until notifications have kinds of their own for the records, they come as news of the case.
-    (Verb.CASE_DRAFT_SAVED, Kind.CASE_MOVED, group_and_answered_requester, draft_saved),
-    (Verb.CASE_SESSION_NOTE, Kind.CASE_MOVED, requester_and_group, session_note),
+    (Verb.CASE_DRAFT_SAVED, Kind.CASE_WORK, group_and_answered_requester, draft_saved),
+    (Verb.CASE_SESSION_NOTE, Kind.CASE_WORK, requester_and_group, session_note),
 ):
     register(
         verb, Rule(kind=kind, subject=case_of, recipients=recipients, may_see=may_see, sentence=sentence, link=link)

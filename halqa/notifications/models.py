@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     CASE_ANSWER = "case_answer", _("The requester answered the questions")
     CASE_GROUP = "case_group", _("You are added to a case's working group")
     CASE_FEEDBACK = "case_feedback", _("The requester said whether the solution helps")
+    CASE_WORK = "case_work", _("New work on a case you asked or work on: a draft of the solution, session notes")
     MEETING_INVITED = "meeting_invited", _("You are invited to a meeting")
     MEETING_CHANGED = "meeting_changed", _("A meeting you take part in changed or was cancelled")
     MEETING_ACTION = "meeting_action", _("An action item is assigned to you")
@@ -51,7 +52,9 @@ class Notification(models.Model):
     event = models.ForeignKey(
         "events.Event", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("event")
     )
-    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    # Kinds are checked in Python (the registry's rules name a `Kind`), not as field choices: a new
+    # kind would otherwise need a migration copying the whole list.
+    kind = models.CharField(_("kind"), max_length=40)
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, help_text=_("The person's choice when it was made.")
     )
@@ -96,7 +99,7 @@ class Preference(models.Model):
         related_name="notification_preferences",
         verbose_name=_("person"),
     )
-    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=40)  # a Kind, checked by the settings form and API
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
 
     class Meta:

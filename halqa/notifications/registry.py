@@ -45,6 +45,9 @@ RULES: dict[str, Rule] = {}
 
 
 def register(verbs: str | Iterable[str], rule: Rule) -> Rule:
+    from .models import Kind
+
+    Kind(rule.kind)  # an unknown kind fails here, at start-up, not when someone is to be told
     for verb in [verbs] if isinstance(verbs, str) else verbs:
         RULES[str(verb)] = rule
     return rule

@@ -388,7 +388,7 @@ def test_a_new_draft_reaches_the_group_and_a_revision_after_cannot_use_it_the_re
     settle(lambda: services.save_draft(case, actor=rec.colleague, **DRAFT))
     assert (
         Notification.objects.filter(
-            recipient=rec.parent, kind=Kind.CASE_MOVED, event__verb=Verb.CASE_DRAFT_SAVED
+            recipient=rec.parent, kind=Kind.CASE_WORK, event__verb=Verb.CASE_DRAFT_SAVED
         ).count()
         == 1
     )
