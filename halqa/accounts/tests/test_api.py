@@ -473,3 +473,13 @@ def test_person_api_query_count_does_not_grow_with_data(profiles, as_):
 def test_me_query_count_does_not_grow_with_data(profiles, as_):
     api = as_(profiles.teacher)
     assert_queries_do_not_grow(profiles, lambda: api.get(ME), check=ok)
+
+
+@pytest.mark.parametrize("body", [{"expertise": [123]}, {"display_name": 42}, {"bio": 1.5}])
+def test_a_number_is_not_text(world, as_, body):
+    """Found by the fuzz gate: DRF turns 123 into "123"; the schema says string, so it is refused."""
+    before = as_(world.teacher).get(ME).json()
+    response = as_(world.teacher).patch(ME, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Not a valid string." in str(response.json())
+    assert as_(world.teacher).get(ME).json() == before
