@@ -190,7 +190,7 @@ class MinutesForm(forms.Form):
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Agenda item"), max_length=200)
     owner = forms.TypedChoiceField(label=_("Who leads it"), choices=(), coerce=int, required=False, empty_value=None)
-    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=600, initial=15)
+    minutes = forms.IntegerField(label=_("How long (minutes)"), min_value=1, max_value=600, initial=15)
 
     def __init__(self, *args, participants, **kwargs):
         super().__init__(*args, **kwargs)
