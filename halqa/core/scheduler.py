@@ -68,12 +68,26 @@ def send_notification_digests() -> int:
     return send_digests()
 
 
+def send_meeting_reminders() -> dict:
+    from halqa.meetings.reminders import send_reminders
+
+    return send_reminders()
+
+
+def tell_overdue_action_items() -> int:
+    from halqa.meetings.reminders import tell_overdue
+
+    return tell_overdue()
+
+
 JOBS = (
     Job("outbox-sweep", dt.timedelta(minutes=1), sweep_outbox),
     Job("prune-task-results", dt.timedelta(hours=1), prune_task_results),
     Job("prune-outbox", dt.timedelta(hours=1), prune_outbox),
     Job("prune-rate-windows", dt.timedelta(minutes=10), prune_rate_windows),
     Job("notification-digests", dt.timedelta(hours=1), send_notification_digests),
+    Job("meeting-reminders", dt.timedelta(minutes=1), send_meeting_reminders),
+    Job("action-items-overdue", dt.timedelta(hours=1), tell_overdue_action_items),
 )
 
 

@@ -72,6 +72,12 @@ class Verb(models.TextChoices):
     MEETING_MINUTES = "meeting.minutes", _("Minutes written")
     MEETING_ACTION_ADDED = "meeting.action_added", _("Action item assigned")
     MEETING_ACTION_DONE = "meeting.action_done", _("Action item done")
+    MEETING_ACTION_OVERDUE = "meeting.action_overdue", _("Action item overdue")
+    MEETING_REMINDER_DAY = "meeting.reminder_day", _("Reminded a day before a meeting")
+    MEETING_REMINDER_HOUR = "meeting.reminder_hour", _("Reminded an hour before a meeting")
+    MEETING_REMINDER_DROPPED = "meeting.reminder_dropped", _("Reminder dropped: the meeting had begun")
+    MEETING_FEED_RENEWED = "meeting.feed_renewed", _("Calendar feed address made")
+    MEETING_FEED_STOPPED = "meeting.feed_stopped", _("Calendar feed address stopped")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")
     NETWORK_UPDATED = "network.updated", _("Network changed")

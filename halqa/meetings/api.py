@@ -276,6 +276,15 @@ NOT_FOUND = OpenApiResponse(
 )
 
 
+class MeetingFeedSerializer(serializers.Serializer):
+    """The caller's calendar feed: whether they have one and since when; `url` only in the answer
+    that made it (the key is kept hashed and never shown again)."""
+
+    active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    url = serializers.URLField(read_only=True, allow_null=True)
+
+
 def _people(ids) -> dict:
     from halqa.accounts.models import User
 
@@ -513,3 +522,28 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         item = services.complete_action_item(item, actor=request.user, done=request.method == "POST")
         item.owner_name = item.owner.display_name  # the owner themself, or whoever manages the meeting
         return Response(MeetingActionItemSerializer(item).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=MeetingFeedSerializer, summary="Your calendar feed")
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={201: MeetingFeedSerializer},
+        summary="Make your calendar feed's address anew (the old one stops working)",
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None}, summary="Stop your calendar feed")
+    @action(detail=False, methods=["get", "post", "delete"], url_path="feed", pagination_class=None)
+    def feed(self, request):
+        from django.urls import reverse
+
+        from .models import CalendarFeed
+
+        if request.method == "DELETE":
+            services.stop_feed(actor=request.user, request=request)
+            return Response(status=204)
+        url = None
+        if request.method == "POST":
+            key = services.renew_feed(actor=request.user, request=request)
+            url = request.build_absolute_uri(reverse("meetings:feed_ics", args=[key]))
+        feed = CalendarFeed.objects.filter(user=request.user).first()
+        body = {"active": feed is not None, "created_at": feed.created_at if feed else None, "url": url}
+        return Response(MeetingFeedSerializer(body).data, status=201 if url else 200)

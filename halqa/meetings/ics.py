@@ -119,9 +119,6 @@ def vtimezone(zone: zoneinfo.ZoneInfo, around: dt.datetime, until: dt.datetime) 
 def calendar(meeting: Meeting, *, host: str, url: str) -> str:
     """The meeting as a VCALENDAR with one VEVENT (CRLF line ends)."""
     zone = zoneinfo.ZoneInfo(meeting.timezone)
-    starts, ends = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
-    location = ", ".join(part for part in (meeting.place, meeting.online_url) if part)
-    description = "\n\n".join(part for part in (meeting.description, url) if part)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -129,6 +126,45 @@ def calendar(meeting: Meeting, *, host: str, url: str) -> str:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         *vtimezone(zone, meeting.starts_at, meeting.ends_at),
+        *vevent(meeting, host=host, url=url),
+        "END:VCALENDAR",
+    ]
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def feed(meetings, *, host: str, url_of, name: str) -> str:
+    """A person's calendar feed: every meeting given as a VEVENT (the same as its own file), with
+    one VTIMEZONE per zone spanning them all (CRLF line ends). `url_of(meeting)` is its page."""
+    meetings = list(meetings)
+    spans: dict[str, list[dt.datetime]] = {}
+    for meeting in meetings:
+        low, high = spans.setdefault(meeting.timezone, [meeting.starts_at, meeting.ends_at])
+        spans[meeting.timezone] = [min(low, meeting.starts_at), max(high, meeting.ends_at)]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape(name)}",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+    ]
+    for zone_name, (low, high) in sorted(spans.items()):
+        lines += vtimezone(zoneinfo.ZoneInfo(zone_name), low, high)
+    for meeting in meetings:
+        lines += vevent(meeting, host=host, url=url_of(meeting))
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def vevent(meeting: Meeting, *, host: str, url: str) -> list[str]:
+    """One meeting's VEVENT lines (unfolded)."""
+    zone = zoneinfo.ZoneInfo(meeting.timezone)
+    starts, ends = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+    location = ", ".join(part for part in (meeting.place, meeting.online_url) if part)
+    description = "\n\n".join(part for part in (meeting.description, url) if part)
+    lines = [
         "BEGIN:VEVENT",
         f"UID:meeting-{meeting.pk}@{host}",
         f"DTSTAMP:{_utc(timezone.now())}",
@@ -146,5 +182,5 @@ def calendar(meeting: Meeting, *, host: str, url: str) -> str:
         lines.append(f"DESCRIPTION:{escape(description)}")
     if meeting.series_id and meeting.recurrence_id:
         lines.append(f"X-HALQA-SERIES:{meeting.series_id}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(fold(line) + "\r\n" for line in lines)
+    lines.append("END:VEVENT")
+    return lines

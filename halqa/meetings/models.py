@@ -224,6 +224,8 @@ class ActionItem(models.Model):
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    # When the owner was told it is overdue (once: the daily job claims the empty field).
+    overdue_told_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=now)
 
@@ -232,9 +234,32 @@ class ActionItem(models.Model):
         indexes = [
             # "my open action items" on the home page (and, later, the overdue reminder)
             models.Index(fields=["owner", "due_on"], name="action_item_open_idx", condition=Q(done_at__isnull=True)),
+            # the overdue job: open items with a due date whose owner has not been told yet
+            models.Index(
+                fields=["due_on"],
+                name="action_item_overdue_idx",
+                condition=Q(done_at__isnull=True, overdue_told_at__isnull=True, due_on__isnull=False),
+            ),
         ]
         verbose_name = _("action item")
         verbose_name_plural = _("action items")
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar-feed URL (/meetings/feed/<key>.ics): only the SHA-256 of the key
+    is kept (as for API tokens), so the key is shown once; renewing replaces the hash, and the old
+    URL stops working at once."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"

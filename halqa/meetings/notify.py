@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from halqa.communities.models import Membership
 from halqa.communities.models import Role as CommunityRole
 from halqa.communities.models import Status as CommunityStatus
 from halqa.events.describe import _say as say
 from halqa.events.models import Event, Verb
-from halqa.notifications.kinds import DEFAULTS
+from halqa.notifications.kinds import DEFAULTS, IMMEDIATE_ONLY, NOTES
 from halqa.notifications.models import Channel, Kind
 from halqa.notifications.registry import Rule, register
 
@@ -99,11 +100,37 @@ def action_assigned(event: Event, who: str) -> str:
     )
 
 
+def action_overdue(event: Event, who: str) -> str:
+    return say(
+        _("Your action item from “%(meeting)s” is overdue: %(text)s"),
+        {"meeting": event.target_label, "text": _after(event).get("text", "")},
+    )
+
+
+def reminder_day(event: Event, who: str) -> str:
+    return say(_("Reminder: “%(meeting)s” starts within a day"), {"meeting": event.target_label})
+
+
+def reminder_hour(event: Event, who: str) -> str:
+    return say(_("Reminder: “%(meeting)s” starts within the hour"), {"meeting": event.target_label})
+
+
 DEFAULTS.update(
     {
         Kind.MEETING_INVITED: Channel.IMMEDIATELY,
         Kind.MEETING_CHANGED: Channel.IMMEDIATELY,
         Kind.MEETING_ACTION: Channel.IMMEDIATELY,
+        Kind.MEETING_ACTION_OVERDUE: Channel.IMMEDIATELY,
+        Kind.MEETING_REMINDER_DAY: Channel.IMMEDIATELY,
+        Kind.MEETING_REMINDER_HOUR: Channel.IMMEDIATELY,
+    }
+)
+# A reminder in tomorrow morning's digest would come after the meeting: on or off, never digested.
+IMMEDIATE_ONLY.update({Kind.MEETING_REMINDER_DAY, Kind.MEETING_REMINDER_HOUR})
+NOTES.update(
+    {
+        kind: gettext_lazy("Reminders are never put in the daily digest: they come at once, or not at all.")
+        for kind in (Kind.MEETING_REMINDER_DAY, Kind.MEETING_REMINDER_HOUR)
     }
 )
 for verbs, kind, recipients, sentence, heavy in (
@@ -111,6 +138,9 @@ for verbs, kind, recipients, sentence, heavy in (
     (Verb.MEETING_INVITED, Kind.MEETING_INVITED, person_in_after("person"), invited, False),
     ((Verb.MEETING_UPDATED, Verb.MEETING_CANCELLED), Kind.MEETING_CHANGED, coming, changed, True),
     (Verb.MEETING_ACTION_ADDED, Kind.MEETING_ACTION, person_in_after("owner"), action_assigned, False),
+    (Verb.MEETING_ACTION_OVERDUE, Kind.MEETING_ACTION_OVERDUE, person_in_after("owner"), action_overdue, False),
+    (Verb.MEETING_REMINDER_DAY, Kind.MEETING_REMINDER_DAY, person_in_after("person"), reminder_day, False),
+    (Verb.MEETING_REMINDER_HOUR, Kind.MEETING_REMINDER_HOUR, person_in_after("person"), reminder_hour, False),
 ):
     register(
         verbs,

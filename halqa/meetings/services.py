@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import secrets
 import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halqa.accounts.models import User
+from halqa.accounts.tokens import MAX_KEY_LENGTH, hash_key
 from halqa.cases import services as cases
 from halqa.cases.access import CONTRIBUTE as CASE_CONTRIBUTE
 from halqa.cases.access import VIEW as CASE_VIEW
@@ -40,13 +42,26 @@ from halqa.events.models import Verb
 
 from . import recurrence
 from .access import MANAGE, RESPOND, SIGN_UP, VIEW, meeting_access
-from .models import ActionItem, AgendaItem, Format, Meeting, Minutes, Participant, Rsvp, Series, Status
+from .models import (
+    ActionItem,
+    AgendaItem,
+    CalendarFeed,
+    Format,
+    Meeting,
+    Minutes,
+    Participant,
+    Rsvp,
+    Series,
+    Status,
+)
 
 # How far from today a meeting (or an action item's due date) may be placed.
 HORIZON = dt.timedelta(days=730)
 LONGEST = dt.timedelta(hours=24)
-# How long before the start a participant is reminded, until people choose their own.
+# How long before the start a participant is reminded: a day, then an hour (reminders.py; each
+# person turns either off in their notification settings).
 REMIND_BEFORE = dt.timedelta(hours=24)
+LAST_REMINDER = dt.timedelta(hours=1)
 # Attendance and minutes are for a meeting that has begun (a little early is fine: time zones).
 EARLY = dt.timedelta(hours=1)
 MAX_AGENDA = 30
@@ -116,8 +131,13 @@ def _times(starts_at, ends_at, tz_name) -> tuple[dt.datetime, dt.datetime, str]:
 
 
 def _remind_at(starts_at: dt.datetime) -> dt.datetime | None:
-    due = starts_at - REMIND_BEFORE
-    return due if starts_at > timezone.now() else None
+    """The first reminder still ahead: a day before, else an hour before (a meeting planned at
+    short notice), else none once the meeting has begun."""
+    now = timezone.now()
+    if starts_at <= now:
+        return None
+    day = starts_at - REMIND_BEFORE
+    return day if day > now else starts_at - LAST_REMINDER
 
 
 # --- What a meeting says -------------------------------------------------------------------------
@@ -699,3 +719,42 @@ def complete_action_item(item: ActionItem, *, actor: User, done: bool = True) ->
         **_where(locked.meeting),
     )
     return locked
+
+
+# --- The personal calendar feed --------------------------------------------------------------------
+
+
+def renew_feed(*, actor: User, request=None) -> str:
+    """Make the person's calendar-feed key anew and return it (shown once: only its hash is kept).
+    The previous key, if any, stops working at once."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        existed = CalendarFeed.objects.filter(user=actor).exists()
+        CalendarFeed.objects.update_or_create(
+            user=actor, defaults={"key_hash": hash_key(key), "created_at": timezone.now()}
+        )
+        record(Verb.MEETING_FEED_RENEWED, actor=actor, after={"replaced": existed}, request=request)
+    return key
+
+
+def stop_feed(*, actor: User, request=None) -> bool:
+    """Revoke the person's calendar feed; its URL answers 404 from now on."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    with transaction.atomic():
+        deleted, _by_model = CalendarFeed.objects.filter(user=actor).delete()
+        if deleted:
+            record(Verb.MEETING_FEED_STOPPED, actor=actor, request=request)
+    return bool(deleted)
+
+
+def feed_owner(key: str) -> User | None:
+    """The active person whose feed key this is; None for a wrong, revoked or malformed key."""
+    if not isinstance(key, str) or not (20 <= len(key) <= MAX_KEY_LENGTH) or "\x00" in key:
+        return None
+    feed = CalendarFeed.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+    if feed is None or not feed.user.is_active:
+        return None
+    return feed.user

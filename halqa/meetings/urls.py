@@ -5,6 +5,8 @@ from . import views
 app_name = "meetings"
 urlpatterns = [
     path("", views.meeting_list, name="list"),
+    path("feed/", views.feed_settings, name="feed"),
+    path("feed/<str:key>.ics", views.feed_ics, name="feed_ics"),
     path("new/community/<int:pk>/", views.meeting_new_for_community, name="new_for_community"),
     path("new/case/<int:pk>/", views.meeting_new_for_case, name="new_for_case"),
     path("<int:pk>/", views.meeting_detail, name="detail"),

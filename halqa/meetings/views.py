@@ -11,9 +11,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,7 @@ from halqa.communities.access import community_access
 from halqa.communities.rules import MANAGE_PROGRAM
 from halqa.orgs.views import add_form_errors
 
-from . import queries, services
+from . import ics, queries, services
 from .access import MANAGE, RESPOND, SIGN_UP, meeting_access
 from .forms import (
     ActionItemForm,
@@ -37,7 +38,7 @@ from .forms import (
     MinutesForm,
     RsvpForm,
 )
-from .models import ActionItem, AgendaItem, Meeting, Participant
+from .models import ActionItem, AgendaItem, CalendarFeed, Meeting, Participant
 
 PER_PAGE = 25
 
@@ -112,7 +113,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting as an iCalendar file, for whoever may see it (404 for anyone else)."""
-    from . import ics
 
     meeting, _can = _meeting(request, pk)
     body = ics.calendar(
@@ -122,6 +122,51 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def feed_ics(request: HttpRequest, key: str) -> HttpResponse:
+    """A person's calendar feed, for the calendar app on their phone: no session, the key in the URL
+    is the permission. A wrong or revoked key is a plain 404 that says nothing more."""
+    owner = services.feed_owner(key)
+    if owner is None:
+        raise Http404
+    meetings = queries.feed_meetings(owner)
+    with translation.override(owner.preferred_language or None):
+        name = _("Halqa meetings")
+    body = ics.feed(
+        meetings,
+        host=request.get_host().split(":")[0],
+        url_of=lambda meeting: request.build_absolute_uri(meeting.get_absolute_url()),
+        name=name,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="halqa-meetings.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+FEED_KEY_SHOWN = "meetings-feed-key"
+
+
+@login_required
+def feed_settings(request: HttpRequest) -> HttpResponse:
+    """My calendar feed: make its address (shown once), make a new one (the old stops), or stop it."""
+    if request.method == "POST":
+        if request.POST.get("action") == "stop":
+            if services.stop_feed(actor=request.user, request=request):
+                messages.success(request, _("Your calendar feed is stopped: its address no longer works."))
+        else:
+            key = services.renew_feed(actor=request.user, request=request)
+            request.session[FEED_KEY_SHOWN] = key
+            messages.success(
+                request, _("Your new calendar feed address is below. Any address you had before no longer works.")
+            )
+        return redirect("meetings:feed")
+    key = request.session.pop(FEED_KEY_SHOWN, None)
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    url = request.build_absolute_uri(reverse("meetings:feed_ics", args=[key])) if key and feed else ""
+    return render(request, "meetings/feed.html", {"feed": feed, "url": url})
 
 
 @login_required

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 
 from . import queries, services
 from .access import MARK_READ, notification_access
-from .models import Channel, Kind
+from .forms import channels_for_kind
+from .models import Kind
 from .tasks import plain
 
 
@@ -39,7 +40,7 @@ class PreferencesSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {
-            kind: serializers.ChoiceField(choices=Channel.choices, required=False, help_text=str(label))
+            kind: serializers.ChoiceField(choices=channels_for_kind(kind), required=False, help_text=str(label))
             for kind, label in Kind.choices
         }
 

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, str] = {
     Kind.ROLE_CHANGED: Channel.DIGEST,
 }
 
+# Kinds that are on (immediately) or off, never in the daily digest (a meeting's reminders).
+IMMEDIATE_ONLY: set[str] = set()
+
 # Shown under the kind on the settings page when the area sends an email of its own.
 NOTES: dict[str, object] = {
     Kind.INVITED: gettext_lazy("The invitation itself always comes by email, with the link to answer it."),

@@ -29,6 +29,9 @@ class Kind(models.TextChoices):
     MEETING_INVITED = "meeting_invited", _("You are invited to a meeting")
     MEETING_CHANGED = "meeting_changed", _("A meeting you take part in changed or was cancelled")
     MEETING_ACTION = "meeting_action", _("An action item is assigned to you")
+    MEETING_ACTION_OVERDUE = "meeting_action_overdue", _("An action item of yours is overdue")
+    MEETING_REMINDER_DAY = "meeting_reminder_day", _("A reminder a day before a meeting you take part in")
+    MEETING_REMINDER_HOUR = "meeting_reminder_hour", _("A reminder an hour before a meeting you take part in")
 
 
 class Channel(models.TextChoices):

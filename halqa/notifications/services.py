@@ -147,6 +147,15 @@ def set_preferences(person: User, choices: dict[str, str]) -> dict[str, str]:
         raise ValidationError(
             _("Unknown channel: %(channels)s.") % {"channels": ", ".join(sorted(map(str, unknown_channels)))}
         )
+    from .kinds import IMMEDIATE_ONLY
+
+    digested = sorted(
+        str(kind) for kind, channel in choices.items() if kind in IMMEDIATE_ONLY and channel == Channel.DIGEST
+    )
+    if digested:
+        raise ValidationError(
+            _("These come at once or not at all, never in the digest: %(kinds)s.") % {"kinds": ", ".join(digested)}
+        )
     with transaction.atomic():
         for kind, channel in choices.items():
             if channel == DEFAULTS[kind]:

@@ -131,6 +131,7 @@ PAGES: dict[str, Page] = {
     "meetings:edit": Page(lambda ids: {"pk": ids.case_session}),  # the coordinator manages the session
     "meetings:new_for_community": Page(lambda ids: {"pk": ids.community}),
     "meetings:new_for_case": Page(lambda ids: {"pk": ids.case}),
+    "meetings:feed": Page(),  # my calendar feed: its address, renew, stop
     "notifications:list": Page(),
     "notifications:settings": Page(),
     # The administrator's
@@ -160,6 +161,7 @@ NOT_PAGES = {
     "discussions:attachment": "a file to download",
     "cases:attachment": "a file to download",
     "meetings:ics": "a calendar file (text/calendar) to download",
+    "meetings:feed_ics": "a person's calendar feed (text/calendar) for calendar apps, behind a secret key",
     "events:audit_csv": "a CSV export",
 }
 
