@@ -2,7 +2,8 @@
 
 Used by `make run`. The web server is gunicorn (static files through WhiteNoise); the worker is
 django-tasks' database worker, or the RQ worker when TASKS_BACKEND=redis; the scheduler
-(`manage.py scheduler`) retries overdue emails and prunes old task results and outbox rows.
+(`manage.py scheduler`) retries overdue emails, prunes old task results and outbox rows, and sends
+the daily digests, the meetings' reminders and the overdue action items.
 """
 
 import os

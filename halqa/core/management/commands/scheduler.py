@@ -10,7 +10,10 @@ from halqa.core import scheduler
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs: the outbox retry sweep, pruning task results and old outbox rows."
+    help = (
+        "Run the periodic jobs: the outbox retry sweep, pruning task results and old outbox rows, "
+        "the notification digests, meeting reminders and overdue action items."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=15.0, help="Seconds between ticks (default 15).")
