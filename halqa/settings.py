@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "halqa.communities",
     "halqa.cases",
     "halqa.meetings",
+    "halqa.library",
     "halqa.events",
     "halqa.notifications",
     "halqa.search",
@@ -440,3 +441,8 @@ LOGGING = {
 }
 
 HALQA_BRAND = _("Halqa")
+
+# The library: how many reviewers must approve a product's current revision before it is published,
+# and whether visitors who are not signed in may read the published products.
+LIBRARY_APPROVALS = int(os.environ.get("LIBRARY_APPROVALS", "1"))
+LIBRARY_PUBLIC = os.environ.get("LIBRARY_PUBLIC", "").lower() in {"1", "true", "yes"}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("communities/", include("halqa.communities.urls")),
     path("cases/", include("halqa.cases.urls")),
     path("meetings/", include("halqa.meetings.urls")),
+    path("library/", include("halqa.library.urls")),
     path("discussions/", include("halqa.discussions.urls")),
     path("audit/", include("halqa.events.urls")),
     path("notifications/", include("halqa.notifications.urls")),

@@ -78,6 +78,15 @@ class Verb(models.TextChoices):
     MEETING_REMINDER_DROPPED = "meeting.reminder_dropped", _("Reminder dropped: the meeting had begun")
     MEETING_FEED_RENEWED = "meeting.feed_renewed", _("Calendar feed address made")
     MEETING_FEED_STOPPED = "meeting.feed_stopped", _("Calendar feed address stopped")
+    # the library
+    PRODUCT_CREATED = "product.created", _("Product started")
+    PRODUCT_REVISED = "product.revised", _("Product revised")
+    PRODUCT_SUBMITTED = "product.submitted", _("Product submitted for review")
+    PRODUCT_REVIEWER_ASSIGNED = "product.reviewer_assigned", _("Reviewer assigned")
+    PRODUCT_REVIEWED = "product.reviewed", _("Product reviewed")
+    PRODUCT_PUBLISHED = "product.published", _("Product published")
+    PRODUCT_RETRACTED = "product.retracted", _("Product retracted")
+    PRODUCT_RATED = "product.rated", _("Product rated")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")
     NETWORK_UPDATED = "network.updated", _("Network changed")

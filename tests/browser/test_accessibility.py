@@ -132,6 +132,13 @@ PAGES: dict[str, Page] = {
     "meetings:new_for_community": Page(lambda ids: {"pk": ids.community}),
     "meetings:new_for_case": Page(lambda ids: {"pk": ids.case}),
     "meetings:feed": Page(),  # my calendar feed: its address, renew, stop
+    # The library
+    "library:list": Page(),
+    "library:new": Page(),
+    "library:product": Page(lambda ids: {"pk": ids.product}),  # published: rating, review summary
+    "library:print": Page(lambda ids: {"pk": ids.product}),
+    "library:compare": Page(lambda ids: {"pk": ids.product}),  # from a case: two revisions
+    "library:edit": Page(lambda ids: {"pk": ids.draft_product}),  # the teacher's own draft
     "notifications:list": Page(),
     "notifications:settings": Page(),
     # The administrator's
@@ -214,6 +221,13 @@ POST_ONLY = {
     "meetings:agenda_remove": "meetings:detail",
     "meetings:action_add": "meetings:detail",
     "meetings:action_done": "meetings:detail",
+    "library:from_case": "cases:detail",
+    "library:submit": "library:product",
+    "library:assign": "library:product",
+    "library:review": "library:product",
+    "library:publish": "library:product",
+    "library:retract": "library:product",
+    "library:rate": "library:product",
     "notifications:read": "notifications:list",
     "notifications:read_all": "notifications:list",
 }
@@ -292,6 +306,8 @@ def demo_ids(demo) -> SimpleNamespace:
     from halqa.core.models import DeliveryStatus, OutboundEmail
     from halqa.discussions.models import Post
     from halqa.discussions.services import thread_for
+    from halqa.library import services as library
+    from halqa.library.models import Product
     from halqa.meetings.models import Meeting
     from halqa.orgs import services as orgs
 
@@ -330,6 +346,8 @@ def demo_ids(demo) -> SimpleNamespace:
         case=Case.objects.filter(requester=demo.teacher).order_by("pk").first().pk,
         meeting=Meeting.objects.get(title="قراءة بطاقات الخروج معًا").pk,
         case_session=Meeting.objects.filter(case__requester=demo.teacher).order_by("pk").first().pk,
+        product=Product.objects.filter(status="published", revisions__number=2).order_by("pk").first().pk,
+        draft_product=library.start(actor=demo.teacher, title="مسودة: أسئلة الخروج", language="ar").pk,
     )
 
 

@@ -534,12 +534,16 @@ class Command(BaseCommand):
         from halqa.meetings import demo as meetings_demo
 
         new_meetings = meetings_demo.load(people)
+        from halqa.library import demo as library_demo
+
+        new_products = library_demo.load(people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(people)} people ({created} new), {len(schools)} schools, 1 network, "
                 f"{len(communities_demo.COMMUNITIES)} communities ({new_communities} new), "
                 f"{len(cases_demo.CASES)} cases ({new_cases} new), "
-                f"{len(meetings_demo.MEETINGS) + len(meetings_demo.SESSIONS)} meetings ({new_meetings} new)."
+                f"{len(meetings_demo.MEETINGS) + len(meetings_demo.SESSIONS)} meetings ({new_meetings} new), "
+                f"{len(library_demo.PRODUCTS) + 1} library products ({new_products} new)."
             )
         )
         self.print_logins()

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class LibraryConfig(AppConfig):
+    name = "halqa.library"
+    label = "library"
+    verbose_name = "Library"
+
+    def ready(self) -> None:
+        from . import access, search  # noqa: F401  (the policy and the search kind register themselves)

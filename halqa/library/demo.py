@@ -1,0 +1,178 @@
+"""Demo library: products in the four languages, drawn from the demo cases where there is one (the
+English project case's solution, the Russian case's revised solution, which moves that case on to
+the requester's feedback), one in review with a reviewer's requested changes, and ratings.
+
+Everything goes through the services; loading twice changes nothing (a product is found by its title).
+"""
+
+from __future__ import annotations
+
+from halqa.cases.models import Case, Topic
+from halqa.communities.models import Community
+from halqa.orgs.models import School
+
+from . import services
+from .models import Product
+
+APPROVE = {"accuracy": 5, "practicality": 4, "clarity": 5, "standards": 4}
+
+# (case title or None, author, reviewer, publisher, fields for a product without a case, ratings)
+PRODUCTS = [
+    {
+        "case": "Project lessons never fit in 45 minutes",
+        "author": "expert.assessment@halqa.test",
+        "reviewer": "expert@halqa.test",
+        "publisher": "principal.farabi@halqa.test",
+        "fields": {
+            "kind": "lesson_plan",
+            "what_failed": "Cutting the groups to three students did not save time: the presentations still overran.",
+        },
+        "ratings": [("david@halqa.test", 5, "The two-lesson split works."), ("huda@halqa.test", 4, "")],
+    },
+    {
+        "case": "Не удаётся удержать внимание 7 «Б» после большой перемены",
+        "author": "maria@halqa.test",
+        "reviewer": "expert@halqa.test",
+        "publisher": "coordinator@halqa.test",
+        "fields": {
+            "kind": "recommendations",
+            "summary": "Три минуты «Сделай сейчас» на доске вместо замечаний: начало урока после большой перемены.",
+            "what_failed": "Громкое замечание всему классу только продлевает шум; вариант с проектором не подошёл "
+            "кабинету без техники.",
+        },
+        "ratings": [("anna@halqa.test", 4, "Без проектора получилось."), ("pavel@halqa.test", 5, "")],
+    },
+    {
+        "case": None,
+        "author": "nora@halqa.test",
+        "reviewer": "expert@halqa.test",
+        "publisher": "principal.farabi@halqa.test",
+        "school": "farabi",
+        "community": "مجتمع تعلم الرياضيات",
+        "fields": {
+            "kind": "article",
+            "audience": "teacher",
+            "language": "ar",
+            "title": "بطاقة الخروج في ثلاث دقائق",
+            "summary": "كيف نجعل كل طالب يكتب شيئًا في نهاية الحصة دون أن نخسر وقت الشرح.",
+            "body": "## الفكرة\n\nسؤال واحد قصير في الدقيقة الثلاثين، لا في آخر الحصة.\n\n"
+            "## الخطوات\n\n1. اكتب السؤال على السبورة قبل الحصة.\n2. وزّع البطاقات مع بداية النشاط الأخير.\n"
+            "3. اجمعها عند الباب.\n\n| المدة | النشاط |\n|---|---|\n| ٣ دقائق | بطاقة الخروج |",
+            "what_failed": "بطاقات الخروج في الدقيقة الأخيرة: نصف الصف لم يكتب شيئًا.",
+            "subjects": ["math"],
+            "grades": ["7"],
+            "licence": "cc-by-4.0",
+        },
+        "topics": ["engaging_students"],
+        "ratings": [("teacher@halqa.test", 5, "جرّبتها مع الصف السابع."), ("omar@halqa.test", 4, "")],
+    },
+    {
+        "case": None,
+        "author": "reza@halqa.test",
+        "reviewer": "counselor.hafez@halqa.test",
+        "publisher": "principal.hafez@halqa.test",
+        "school": "hafez",
+        "community": "گروه درس‌پژوهی ریاضی",
+        "fields": {
+            "kind": "manual",
+            "audience": "parent",
+            "language": "fa",
+            "title": "راهنمای والدین برای دفتر الکترونیکی مدرسه",
+            "summary": "نمره‌ها، غیبت‌ها و پیام معلم را در دفتر الکترونیکی کجا ببینیم.",
+            "body": "## ورود\n\nبا نام کاربری که مدرسه داده وارد شوید.\n\n## نمره‌ها\n\n- منوی «کارنامه» را باز کنید.\n"
+            "- درس را انتخاب کنید.\n\n## پیام به معلم\n\nاز بخش «پیام‌ها» بنویسید؛ معلم تا دو روز کاری پاسخ می‌دهد.",
+            "what_failed": "ارسال راهنما فقط به صورت فایل: بیشتر والدین آن را باز نکردند.",
+            "grades": ["6", "7"],
+        },
+        "topics": ["electronic_diary"],
+        "ratings": [("parent.hafez@halqa.test", 5, "بالاخره نمره‌ها را پیدا کردم.")],
+    },
+]
+
+IN_REVIEW = {
+    "author": "fatemeh@halqa.test",
+    "reviewer": "expert@halqa.test",
+    "assigner": "reza@halqa.test",
+    "school": "hafez",
+    "community": "گروه درس‌پژوهی ریاضی",
+    "fields": {
+        "kind": "master_class",
+        "audience": "teacher",
+        "language": "fa",
+        "title": "کارگاه: ریاضی برای دانش‌آموز کم‌شنوا",
+        "summary": "نشستن، نوشتن روی تخته و بازخورد دیداری در کلاس ریاضی هشتم.",
+        "body": "## جای نشستن\n\nردیف اول، نزدیک پنجره، رو به معلم.\n\n## تخته\n\nهر دستور را بنویسید، نه فقط بگویید.",
+        "subjects": ["math"],
+        "grades": ["8"],
+    },
+    "changes": "بخش ارزشیابی را اضافه کنید: دانش‌آموز چگونه پاسخ شفاهی را جبران می‌کند؟",
+    "revision": "## ارزشیابی\n\nپاسخ کتبی روی تخته‌ی کوچک به‌جای پاسخ شفاهی.",
+}
+
+
+def _topics(keys):
+    return list(Topic.objects.filter(key__in=keys)) if keys else None
+
+
+def _publish(product, spec, people):
+    services.submit(product, actor=people[spec["author"]])
+    services.assign(product, actor=people[spec["publisher"]], reviewer=people[spec["reviewer"]])
+    services.review(product, actor=people[spec["reviewer"]], scores=APPROVE, decision="approve", comment="")
+    services.publish(product, actor=people[spec["publisher"]])
+    for who, score, comment in spec["ratings"]:
+        services.rate(product, actor=people[who], score=score, comment=comment)
+
+
+def load(people: dict) -> int:
+    new = 0
+    for spec in PRODUCTS:
+        author = people[spec["author"]]
+        if spec["case"]:
+            case = Case.objects.filter(title=spec["case"]).select_related("school", "community").first()
+            if case is None or case.products.exists():
+                continue
+            product = services.from_case(case, actor=author)
+            services.revise(product, actor=author, note="Type, summary and what did not work", **spec["fields"])
+        else:
+            if Product.objects.filter(title=spec["fields"]["title"]).exists():
+                continue
+            product = services.start(
+                actor=author,
+                topics=_topics(spec.get("topics")),
+                school=School.objects.get(pk=_school(spec["school"])),
+                community=Community.objects.filter(name=spec["community"]).first(),
+                **spec["fields"],
+            )
+        _publish(product, spec, people)
+        new += 1
+    spec = IN_REVIEW
+    if not Product.objects.filter(title=spec["fields"]["title"]).exists():
+        author = people[spec["author"]]
+        product = services.start(
+            actor=author,
+            school=School.objects.get(pk=_school(spec["school"])),
+            community=Community.objects.filter(name=spec["community"]).first(),
+            **spec["fields"],
+        )
+        services.submit(product, actor=author)
+        services.assign(product, actor=people[spec["assigner"]], reviewer=people[spec["reviewer"]])
+        services.review(
+            product, actor=people[spec["reviewer"]], scores=APPROVE | {"accuracy": 3}, decision="changes",
+            comment=spec["changes"],
+        )  # fmt: skip
+        product.refresh_from_db()
+        services.revise(
+            product,
+            actor=author,
+            body=product.body + "\n\n" + spec["revision"],
+            note="بخش ارزشیابی اضافه شد.",
+        )
+        services.submit(product, actor=author)
+        new += 1
+    return new
+
+
+def _school(key: str) -> int:
+    from halqa.core.management.commands.load_demo import SCHOOLS
+
+    return School.objects.get(name=SCHOOLS[key]["name"]).pk

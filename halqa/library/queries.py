@@ -1,0 +1,102 @@
+"""Reading the library: every list starts from what the person may see (`ProductAccess`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Avg, Count, QuerySet
+
+from halqa.cases.access import case_access
+from halqa.search import services as search
+
+from .access import MANAGE, VIEW, product_access
+from .models import Decision, Product, Status
+
+
+def published_for(user) -> QuerySet[Product]:
+    """The published products this person (or, per `LIBRARY_PUBLIC`, an anonymous visitor) may read."""
+    if user is not None and user.is_authenticated:
+        return product_access.rows(user, VIEW).filter(status=Status.PUBLISHED)
+    if getattr(settings, "LIBRARY_PUBLIC", False):
+        return Product.objects.filter(status=Status.PUBLISHED)
+    return Product.objects.none()
+
+
+def library(user, *, q: str = "", kind="", audience="", subject="", grade="", language="", topic=None,
+            community=None, school=None, sort: str = "new"):  # fmt: skip
+    """(products, snippets by id): filtered, ordered newest first, by helpfulness, or by relevance."""
+    found = published_for(user)
+    if kind:
+        found = found.filter(kind=kind)
+    if audience:
+        found = found.filter(audience=audience)
+    if subject:
+        found = found.filter(subjects__contains=f",{subject},")
+    if grade:
+        found = found.filter(grades__contains=f",{grade},")
+    if language:
+        found = found.filter(language=language)
+    if topic is not None:
+        found = found.filter(topics=topic)
+    if community is not None:
+        found = found.filter(community=community)
+    if school is not None:
+        found = found.filter(school=school)
+    found = found.select_related("school", "community").annotate(
+        helpful=Avg("ratings__score"), rated=Count("ratings", distinct=True)
+    )
+    snippets = {}
+    if q:
+        hits = search.search(q, within={"product": found}, kinds=["product"], limit=100)
+        snippets = {hit.object_id: hit for hit in hits}
+        by_id = {product.pk: product for product in found.filter(pk__in=list(snippets))}
+        return [by_id[pk] for pk in snippets if pk in by_id], snippets
+    if sort == "helpful":
+        found = found.order_by("-helpful", "-rated", "-published_at", "-pk")
+    else:
+        found = found.order_by("-published_at", "-pk")
+    return found, snippets
+
+
+def get_for(user, pk: int):
+    """(product, allowed) for the product page; anonymous visitors get published products when the
+    library is public (with no actions)."""
+    from django.http import Http404
+
+    from halqa.core.access import Allowed
+
+    if user is None or not user.is_authenticated:
+        if not getattr(settings, "LIBRARY_PUBLIC", False):
+            raise Http404
+        product = Product.objects.filter(pk=pk, status__in=(Status.PUBLISHED, Status.RETRACTED)).first()
+        if product is None:
+            raise Http404
+        return product, Allowed(product_access, {VIEW}, product)
+    return product_access.get(user, pk, Product.objects.select_related("school", "community", "source_case"))
+
+
+def review_summary(product: Product) -> dict:
+    reviews = list(product.reviews.all())
+    if not reviews:
+        return {"count": 0}
+    scores = {
+        name: round(sum(getattr(r, name) for r in reviews) / len(reviews), 1)
+        for name in ("accuracy", "practicality", "clarity", "standards")
+    }
+    return {
+        "count": len(reviews),
+        "approvals": sum(1 for r in reviews if r.decision == Decision.APPROVE),
+        **scores,
+    }
+
+
+def sees_reviews(allowed) -> bool:
+    """Reviews in full (comments, who wrote them) for authors, reviewers and stewards."""
+    return bool({"edit", "review", MANAGE} & set(allowed.names))
+
+
+def case_link(user, product: Product):
+    """The source case, when the viewer may see it (else None: the page names no case)."""
+    case = product.source_case
+    if case is None or user is None or not user.is_authenticated:
+        return None
+    return case if case_access.allowed(user, case) else None

@@ -1,0 +1,29 @@
+"""The `product` search kind: a published product's title, summary, text and "what did not work",
+in its language. Drafts, products in review and retracted ones have no document, so a search cannot
+return them; pages also search only within what the person may see (`ProductAccess`)."""
+
+from __future__ import annotations
+
+from halqa.search import registry
+from halqa.search.registry import Source
+
+from .models import Product, Status
+
+
+def read_product(object_id: int) -> Source | None:
+    product = (
+        Product.objects.filter(pk=object_id, status=Status.PUBLISHED)
+        .only("title", "summary", "body", "what_failed", "language")
+        .first()
+    )
+    if product is None:
+        return None
+    text = "\n\n".join(part for part in (product.summary, product.body, product.what_failed) if part)
+    return Source(language=product.language, title=product.title, text=text)
+
+
+registry.register(
+    "product",
+    read_product,
+    all_ids=lambda: Product.objects.filter(status=Status.PUBLISHED).values_list("pk", flat=True),
+)

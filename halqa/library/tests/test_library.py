@@ -1,0 +1,329 @@
+"""The library: a case's draft becomes a product, is reviewed on a rubric, published (moving the case
+to feedback), found by search, rated and retracted; who may see and do what on both sides of each
+permission; bad input refused with nothing changed; pages with bounded queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.urls import reverse
+
+from halqa.cases import services as case_services
+from halqa.cases.models import Case, Stage
+from halqa.cases.records import save_draft
+from halqa.cases.tests.test_records import DRAFT, STORY, to_drafting
+from halqa.cases.tests.test_records import settle as settle
+from halqa.communities.models import Role
+from halqa.communities.tests.factories import CommunityFactory
+from halqa.core.testing.queries import assert_query_bound
+from halqa.events.models import Verb
+from halqa.library import services
+from halqa.library.access import product_access
+from halqa.library.models import Author, Product, Rating, Revision, Status
+from halqa.library.queries import library
+from halqa.notifications.models import Notification
+from halqa.search import services as search
+
+pytestmark = pytest.mark.django_db
+
+APPROVE = {"accuracy": 5, "practicality": 4, "clarity": 5, "standards": 4}
+
+
+@pytest.fixture
+def lib(world):
+    """Tala asks; Cyrus facilitates the community the case is assigned to and leads its group with
+    the parent Parisa; Pia coordinates; the case has a draft and is in review. Eve (an expert) will
+    review; Olga teaches at the other school, Fatima in the other authority."""
+    w = world
+    w.community = CommunityFactory(school=w.school, facilitator=w.colleague, members={Role.MEMBER: [w.expert]})
+    w.case = case_services.submit_case(actor=w.teacher, school=w.school, **STORY)
+    case_services.triage(w.case, actor=w.principal, community=w.community, assign=True)
+    case_services.add_to_group(w.case, actor=w.principal, person=w.colleague, role="lead")
+    case_services.add_to_group(w.case, actor=w.principal, person=w.parent, role="member")
+    w.case = to_drafting(w, Case.objects.get(pk=w.case.pk))
+    save_draft(w.case, actor=w.colleague, **DRAFT)
+    w.case = case_services.move(w.case, actor=w.colleague, to=Stage.IN_REVIEW)
+    return w
+
+
+def approved(w) -> Product:
+    product = services.from_case(w.case, actor=w.colleague)
+    services.submit(product, actor=w.colleague)
+    services.assign(product, actor=w.principal, reviewer=w.expert)
+    services.review(product, actor=w.expert, scores=APPROVE, decision="approve")
+    return Product.objects.get(pk=product.pk)
+
+
+def test_a_case_draft_goes_through_review_to_the_library_and_the_case_to_feedback(lib, settle):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    assert product.source_case == w.case and product.status == Status.DRAFT
+    assert product.title == DRAFT["title"] and product.language == "en" and product.school == w.school
+    assert set(product.authors.values_list("user", flat=True)) == {w.colleague.pk, w.parent.pk}
+    assert services.from_case(w.case, actor=w.principal) == product  # one product per case
+    services.submit(product, actor=w.colleague)
+    with pytest.raises(ValidationError):
+        services.assign(product, actor=w.principal, reviewer=w.parent)  # an author never reviews
+    with pytest.raises(Http404):  # not assigned yet: the expert may not know the draft exists
+        services.assign(product, actor=w.expert, reviewer=w.expert)
+    services.assign(product, actor=w.principal, reviewer=w.expert)
+    with pytest.raises(ValidationError):  # no approval yet
+        services.publish(product, actor=w.principal)
+    with pytest.raises(ValidationError):  # changes need a comment
+        services.review(product, actor=w.expert, scores=APPROVE, decision="changes")
+    services.review(product, actor=w.expert, scores=APPROVE, decision="changes", comment="Add a table.")
+    product.refresh_from_db()
+    assert product.status == Status.DRAFT
+    services.revise(
+        product, actor=w.colleague, body=DRAFT["body"] + "\n\n| a | b |\n|---|---|\n| 1 | 2 |", note="Table"
+    )
+    assert product.revisions.count() == 2
+    services.submit(product, actor=w.colleague)
+    services.review(product, actor=w.expert, scores=APPROVE, decision="approve")
+    assert services.approvals(product) == 1
+    with pytest.raises(PermissionDenied):
+        services.publish(product, actor=w.expert)
+    before = Notification.objects.filter(recipient=w.teacher).count()
+    settle(lambda: services.publish(product, actor=w.principal))
+    product.refresh_from_db()
+    assert product.status == Status.PUBLISHED and product.case_note == ""
+    assert "<table>" in product.body_html
+    assert Case.objects.get(pk=w.case.pk).stage == Stage.FEEDBACK
+    assert Notification.objects.filter(recipient=w.teacher).count() > before  # the requester is asked
+    assert [hit.object_id for hit in search.search("tickets", within={"product": Product.objects.all()})] == [
+        product.pk
+    ]
+
+
+def test_publishing_leaves_a_case_that_is_not_in_review_alone_and_says_why(lib):
+    w = lib
+    w.case = case_services.move(w.case, actor=w.principal, to=Stage.DRAFTING, note="More examples")
+    product = approved(w)
+    services.publish(product, actor=w.principal)
+    product.refresh_from_db()
+    assert product.status == Status.PUBLISHED
+    assert "left alone" in product.case_note
+    assert Case.objects.get(pk=w.case.pk).stage == Stage.DRAFTING
+
+
+def test_the_facilitator_publishes_but_only_a_coordinator_moves_the_case(lib):
+    w = lib
+    product = approved(w)
+    services.publish(product, actor=w.colleague)  # the community's facilitator (and an author)
+    product.refresh_from_db()
+    assert product.status == Status.PUBLISHED and product.case_note
+    assert Case.objects.get(pk=w.case.pk).stage == Stage.IN_REVIEW
+
+
+def test_who_sees_a_draft_and_who_a_published_product(lib, client, login, settings):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    url = product.get_absolute_url()
+    services.submit(product, actor=w.colleague)
+    services.assign(product, actor=w.principal, reviewer=w.expert)
+    product.refresh_from_db()
+    insiders = [w.colleague, w.parent, w.expert, w.principal, w.district_admin]
+    outsiders = [w.teacher, w.other_teacher, w.other_principal, w.foreign_teacher, w.student, w.supervisor]
+    for person in insiders:
+        assert login(person).get(url).status_code == 200, person
+    for person in outsiders:
+        assert login(person).get(url).status_code == 404, person
+        assert product not in library(person)[0]
+    client.logout()
+    assert client.get(url).status_code == 302
+    # only the reviewer reviews; only the authors of a draft edit
+    assert set(product_access.allowed(w.expert, product)) == {"view", "review"}
+    assert "manage" in product_access.allowed(w.principal, product)
+    assert "review" not in product_access.allowed(w.principal, product)
+    assert login(w.other_teacher).post(reverse("library:review", args=[product.pk]), {}).status_code == 404
+    assert login(w.colleague).get(reverse("library:edit", args=[product.pk])).status_code == 403
+    services.review(product, actor=w.expert, scores=APPROVE, decision="approve")
+    services.publish(product, actor=w.principal)
+    for person in [*insiders, *outsiders]:
+        assert login(person).get(url).status_code == 200, person
+    assert search.search("tickets", within={"product": Product.objects.none()}) == []
+    client.logout()
+    assert client.get(url).status_code == 302
+    assert client.get(reverse("library:list")).status_code == 302
+    settings.LIBRARY_PUBLIC = True
+    assert client.get(url).status_code == 200
+    assert DRAFT["title"] in client.get(reverse("library:list")).content.decode()
+
+
+def test_search_never_returns_a_draft(lib):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    search.index("product", product.pk)
+    everything = Product.objects.all()
+    assert search.search("tickets", within={"product": everything}) == []
+    found, _snippets = library(w.colleague, q="tickets")
+    assert found == []
+
+
+def test_the_source_case_is_linked_only_for_those_who_may_see_it(lib, login):
+    w = lib
+    product = approved(w)
+    services.publish(product, actor=w.principal)
+    case_url = w.case.get_absolute_url()
+    assert case_url in login(w.principal).get(product.get_absolute_url()).content.decode()
+    assert case_url not in login(w.foreign_teacher).get(product.get_absolute_url()).content.decode()
+
+
+def test_hostile_and_bad_input(lib, login):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    services.revise(
+        product,
+        actor=w.colleague,
+        body="<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        note="x",
+    )
+    product.refresh_from_db()
+    assert "<script" not in product.body_html and "javascript:" not in product.body_html.replace("[x](javascript", "")
+    assert "onerror" not in product.body_html.split("&lt;img")[0]
+    count = Revision.objects.count()
+    for bad in ({"title": "a\x00b"}, {"title": ""}, {"body": "x" * 100_001}, {"language": "xx"}, {"kind": "poem"}):
+        with pytest.raises(ValidationError):
+            services.revise(product, actor=w.colleague, note="n", **bad)
+    with pytest.raises(ValidationError):
+        services.revise(product, actor=w.colleague, note="", title="New")
+    assert Revision.objects.count() == count
+    client = login(w.colleague)
+    response = client.post(reverse("library:edit", args=[product.pk]), {"title": "", "note": "n"})
+    assert response.status_code == 400
+    response = client.post(reverse("library:edit", args=[product.pk]), {"title": "a\x00", "note": "n"})
+    assert response.status_code == 400
+    assert Revision.objects.count() == count
+    assert client.get(reverse("library:list"), {"q": '"a" OR b* ' + "word " * 1000}).status_code == 200
+
+
+def test_ratings_one_per_person_changeable_and_retraction_hides_the_body(lib, login):
+    w = lib
+    product = approved(w)
+    with pytest.raises(Http404):
+        services.rate(product, actor=w.teacher, score=5)  # in review: unknown to the requester
+    with pytest.raises(PermissionDenied):
+        services.rate(product, actor=w.principal, score=5)  # seen, but not published yet
+    services.publish(product, actor=w.principal)
+    services.rate(product, actor=w.teacher, score=3)
+    services.rate(product, actor=w.teacher, score=5, comment="It works")
+    assert list(Rating.objects.values_list("score", "comment")) == [(5, "It works")]
+    with pytest.raises(ValidationError):
+        services.rate(product, actor=w.teacher, score=9)
+    response = login(w.teacher).post(reverse("library:rate", args=[product.pk]), {"score": "4"})
+    assert response.status_code == 302
+    assert Rating.objects.get().score == 4
+    with pytest.raises(PermissionDenied):
+        services.retract(product, actor=w.teacher, reason="no")
+    with pytest.raises(ValidationError):
+        services.retract(product, actor=w.principal, reason="  ")
+    services.retract(product, actor=w.principal, reason="Outdated by the new curriculum")
+    page = login(w.other_teacher).get(product.get_absolute_url()).content.decode()
+    assert "Outdated by the new curriculum" in page and "Start the ticket" not in page
+    assert search.search("tickets", within={"product": Product.objects.all()}) == []
+    assert login(w.other_teacher).post(reverse("library:rate", args=[product.pk]), {"score": "4"}).status_code == 403
+
+
+def test_compare_is_word_level_and_escaped(lib, login):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    services.revise(product, actor=w.colleague, title="Exit <b>tickets</b> that work", note="title")
+    page = login(w.colleague).get(reverse("library:compare", args=[product.pk]), {"a": 1, "b": 2}).content.decode()
+    assert "<del>get written</del>" in page.replace("<del>get</del> <del>written</del>", "<del>get written</del>")
+    assert "&lt;b&gt;tickets&lt;/b&gt;" in page
+    assert login(w.other_teacher).get(reverse("library:compare", args=[product.pk])).status_code == 404
+
+
+def test_turning_the_draft_into_a_product_from_the_case_page(lib, login):
+    w = lib
+    page = login(w.colleague).get(w.case.get_absolute_url()).content.decode()
+    assert reverse("library:from_case", args=[w.case.pk]) in page
+    assert (
+        reverse("library:from_case", args=[w.case.pk])
+        not in login(w.teacher).get(w.case.get_absolute_url()).content.decode()
+    )
+    assert login(w.teacher).post(reverse("library:from_case", args=[w.case.pk])).status_code == 403
+    assert login(w.foreign_teacher).post(reverse("library:from_case", args=[w.case.pk])).status_code == 404
+    response = login(w.colleague).post(reverse("library:from_case", args=[w.case.pk]))
+    product = Product.objects.get()
+    assert response.status_code == 302 and response["Location"] == product.get_absolute_url()
+    assert Author.objects.filter(product=product).count() == 2
+
+
+def test_the_full_review_through_pages(lib, login):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    assert login(w.colleague).post(reverse("library:submit", args=[product.pk])).status_code == 302
+    assert (
+        login(w.principal).post(reverse("library:assign", args=[product.pk]), {"reviewer": w.parent.pk}).status_code
+        == 400
+    )
+    assert (
+        login(w.principal).post(reverse("library:assign", args=[product.pk]), {"reviewer": w.expert.pk}).status_code
+        == 302
+    )
+    review = {**APPROVE, "decision": "approve", "comment": "Clear."}
+    assert (
+        login(w.expert).post(reverse("library:review", args=[product.pk]), {**review, "clarity": "9"}).status_code
+        == 400
+    )
+    assert login(w.expert).post(reverse("library:review", args=[product.pk]), review).status_code == 302
+    assert login(w.principal).post(reverse("library:publish", args=[product.pk])).status_code == 302
+    product.refresh_from_db()
+    assert product.status == Status.PUBLISHED
+    assert Case.objects.get(pk=w.case.pk).stage == Stage.FEEDBACK
+    page = login(w.foreign_teacher).get(product.get_absolute_url()).content.decode()
+    assert "Did this help?" in page and "Clear." not in page  # comments stay with the authors and reviewers
+
+
+def test_library_and_product_pages_have_bounded_queries(lib, login):
+    w = lib
+    first = approved(w)
+    services.publish(first, actor=w.principal)
+    client = login(w.other_teacher)
+
+    def grow():
+        for n in range(5):
+            product = services.start(
+                actor=w.colleague, title=f"Product {n}", language="ru", body="Текст", school=w.school
+            )
+            services.submit(product, actor=w.colleague)
+            services.assign(product, actor=w.principal, reviewer=w.expert)
+            services.review(product, actor=w.expert, scores=APPROVE, decision="approve")
+            services.publish(product, actor=w.principal)
+            services.rate(product, actor=w.teacher, score=4)
+            services.rate(first, actor=w.other_parent, score=3) if n == 0 else None
+            services.review  # noqa: B018
+
+    assert_query_bound(lambda: client.get(reverse("library:list")), grow=grow, check=lambda r: r.status_code == 200)
+    assert_query_bound(
+        lambda: client.get(first.get_absolute_url()),
+        grow=lambda: [services.rate(first, actor=p, score=5) for p in (w.student, w.parent, w.supervisor)],
+        check=lambda r: r.status_code == 200,
+    )
+
+
+def test_events_are_recorded(lib):
+    from halqa.events.models import Event
+
+    w = lib
+    product = approved(w)
+    services.publish(product, actor=w.principal)
+    verbs = set(Event.objects.filter(verb__startswith="product.").values_list("verb", flat=True))
+    assert {
+        Verb.PRODUCT_CREATED,
+        Verb.PRODUCT_SUBMITTED,
+        Verb.PRODUCT_REVIEWER_ASSIGNED,
+        Verb.PRODUCT_REVIEWED,
+        Verb.PRODUCT_PUBLISHED,
+    } <= verbs
+
+
+def test_a_draft_is_unknown_to_the_service_for_outsiders(lib):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    with pytest.raises(Http404):
+        services.submit(product, actor=w.other_teacher)
+    with pytest.raises(Http404):
+        services.compare(product, actor=w.student, first=1, second=1)

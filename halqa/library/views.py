@@ -1,0 +1,263 @@
+"""Library pages: thin views over queries.py (reading), access.py (may I?) and services.py (writing)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from halqa.accounts.models import User
+from halqa.accounts.queries import people_visible_to
+from halqa.cases.access import case_access
+from halqa.cases.models import Case
+from halqa.cases.vocabulary import topic_label
+from halqa.orgs.views import add_form_errors
+
+from . import queries, services
+from .access import authored_by, product_access
+from .forms import AssignForm, FilterForm, ProductForm, RateForm, RetractForm, ReviewForm
+from .models import Rating, Status
+
+PER_PAGE = 20
+
+
+def library(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated and not settings.LIBRARY_PUBLIC:
+        return redirect_to_login(request.get_full_path())
+    filters = FilterForm(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    found, snippets = queries.library(request.user, **{k: v for k, v in chosen.items() if v})
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    for product in page.object_list:
+        product.hit = snippets.get(product.pk)
+    return render(request, "library/list.html", {"filters": filters, "page": page, "query": chosen.get("q", "")})
+
+
+def _candidates(user, product):
+    """Whom a steward may assign: people they may see, never an author (the form lists the first 200)."""
+    authors = product.authors.values("user_id")
+    return people_visible_to(user).exclude(pk__in=authors).order_by("display_name", "pk")
+
+
+def _page(request, product, can, status=200, **forms) -> HttpResponse:
+    user = request.user
+    is_author = user.is_authenticated and product.pk in authored_by(user)
+    if can.manage and product.status in (Status.DRAFT, Status.IN_REVIEW):
+        forms.setdefault("assign_form", AssignForm(candidates=_candidates(user, product)[:200]))
+    if can.review:
+        forms.setdefault("review_form", ReviewForm())
+    if can.manage and product.status == Status.PUBLISHED:
+        forms.setdefault("retract_form", RetractForm())
+    if can.rate:
+        mine = Rating.objects.filter(product=product, user=user).first()
+        forms.setdefault(
+            "rate_form", RateForm(initial={"score": mine.score, "comment": mine.comment} if mine else None)
+        )
+    full_reviews = is_author or queries.sees_reviews(can)
+    context = {
+        "product": product,
+        "can": can,
+        "is_author": is_author,
+        "hidden": product.status == Status.RETRACTED,
+        "authors": product.authors.select_related("user"),
+        "topics": [topic_label(topic) for topic in product.topics.all()],
+        "revisions": product.revisions.select_related("author") if product.status != Status.RETRACTED else [],
+        "reviews": product.reviews.select_related("reviewer") if full_reviews else [],
+        "assigned": product.assignments.select_related("reviewer") if full_reviews else [],
+        "summary": queries.review_summary(product),
+        "approvals": services.approvals(product),
+        "approvals_needed": services.approvals_needed(),
+        "case": queries.case_link(user, product),
+        "rating": _ratings(product),
+        **forms,
+    }
+    return render(request, "library/product.html", context, status=status)
+
+
+def _ratings(product):
+    from django.db.models import Avg, Count
+
+    return product.ratings.aggregate(average=Avg("score"), count=Count("pk"))
+
+
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated and not settings.LIBRARY_PUBLIC:
+        return redirect_to_login(request.get_full_path())
+    product, can = queries.get_for(request.user, pk)
+    return _page(request, product, can)
+
+
+def product_print(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated and not settings.LIBRARY_PUBLIC:
+        return redirect_to_login(request.get_full_path())
+    product, can = queries.get_for(request.user, pk)
+    context = {
+        "product": product,
+        "hidden": product.status == Status.RETRACTED,
+        "authors": product.authors.select_related("user"),
+    }
+    return render(request, "library/print.html", context)
+
+
+def _form_data(form) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("note", None)
+    data.pop("topics", None)
+    return data
+
+
+@login_required
+def product_new(request: HttpRequest) -> HttpResponse:
+    form = ProductForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.start(actor=request.user, topics=form.cleaned_data["topics"], **_form_data(form))
+        except ValidationError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, _("The product is saved as a draft."))
+            return redirect(product)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "library/edit.html", {"form": form, "product": None}, status=status)
+
+
+@login_required
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    product, can = product_access.get(request.user, pk)
+    can.need("edit")
+    initial = {
+        "kind": product.kind,
+        "audience": product.audience,
+        "title": product.title,
+        "summary": product.summary,
+        "body": product.body,
+        "what_failed": product.what_failed,
+        "link": product.link,
+        "language": product.language,
+        "subjects": product.subject_list,
+        "grades": product.grade_list,
+        "topics": [topic_label(topic) for topic in product.topics.all()],
+        "licence": product.licence,
+    }
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.revise(
+                product,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                topics=form.cleaned_data["topics"],
+                **_form_data(form),
+            )
+        except ValidationError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, _("A new revision is saved."))
+            return redirect(product)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "library/edit.html", {"form": form, "product": product}, status=status)
+
+
+@login_required
+def product_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    product, can = product_access.get(request.user, pk)
+    numbers = list(product.revisions.values_list("number", flat=True))
+    try:
+        first = int(request.GET.get("a", min(numbers)))
+        second = int(request.GET.get("b", max(numbers)))
+        changes = services.compare(product, actor=request.user, first=first, second=second)
+    except (ValueError, ValidationError):
+        messages.error(request, _("Choose two revisions of this product."))
+        return redirect(product)
+    context = {"product": product, "changes": changes, "first": first, "second": second, "numbers": numbers}
+    return render(request, "library/compare.html", context)
+
+
+def _act(request, pk, act, done: str, form_class=None, form_name: str = "", **form_kwargs) -> HttpResponse:
+    product, can = product_access.get(request.user, pk)
+    form = form_class(request.POST, **form_kwargs) if form_class else None
+    if form is None or form.is_valid():
+        try:
+            act(product, form)
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect(product)
+            add_form_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(product)
+    return _page(request, product, can, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def product_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda p, f: services.submit(p, actor=request.user), _("Submitted for review."))
+
+
+@login_required
+@require_POST
+def product_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(product, form):
+        reviewer = _candidates(request.user, product).filter(pk=form.cleaned_data["reviewer"]).first()
+        if reviewer is None and User.objects.filter(pk=form.cleaned_data["reviewer"]).exists():
+            raise ValidationError({"reviewer": _("An author cannot review their own product.")})
+        services.assign(product, actor=request.user, reviewer=reviewer)
+
+    return _act(request, pk, act, _("The reviewer is assigned."), AssignForm, "assign_form")
+
+
+@login_required
+@require_POST
+def product_review(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(product, form):
+        data = form.cleaned_data
+        services.review(product, actor=request.user, scores=data, decision=data["decision"], comment=data["comment"])
+
+    return _act(request, pk, act, _("Your review is saved."), ReviewForm, "review_form")
+
+
+@login_required
+@require_POST
+def product_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda p, f: services.publish(p, actor=request.user), _("The product is published."))
+
+
+@login_required
+@require_POST
+def product_retract(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(product, form):
+        services.retract(product, actor=request.user, reason=form.cleaned_data["reason"])
+
+    return _act(request, pk, act, _("The product is retracted."), RetractForm, "retract_form")
+
+
+@login_required
+@require_POST
+def product_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(product, form):
+        services.rate(
+            product, actor=request.user, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+        )
+
+    return _act(request, pk, act, _("Thank you: your answer is saved."), RateForm, "rate_form")
+
+
+@login_required
+@require_POST
+def from_case(request: HttpRequest, pk: int) -> HttpResponse:
+    case, _allowed = case_access.get(request.user, pk, Case.objects.select_related("school", "community"))
+    try:
+        product = services.from_case(case, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(case)
+    return redirect(product)
