@@ -13,6 +13,7 @@ from halqa.communities.api import (
     VerifyDecisionView,
 )
 from halqa.discussions.api import PostViewSet, ThreadViewSet
+from halqa.library.api import ProductViewSet
 from halqa.meetings.api import MeetingViewSet
 from halqa.notifications.api import NotificationViewSet
 from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
@@ -35,6 +36,7 @@ router.register("threads", ThreadViewSet, basename="thread")
 router.register("posts", PostViewSet, basename="post")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("products", ProductViewSet, basename="product")
 
 app_name = "api"
 urlpatterns = [

@@ -327,3 +327,126 @@ def test_a_draft_is_unknown_to_the_service_for_outsiders(lib):
         services.submit(product, actor=w.other_teacher)
     with pytest.raises(Http404):
         services.compare(product, actor=w.student, first=1, second=1)
+
+
+# --- The API ------------------------------------------------------------------------------------------
+
+API = "/api/v1/products/"
+
+
+def api_as(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_the_api_goes_the_same_way_with_the_same_permissions(lib):
+    w = lib
+    answer = api_as(w.colleague).post(f"{API}from-case/", {"case": w.case.pk}, format="json")
+    assert answer.status_code == 201, answer.content
+    pk = answer.json()["id"]
+    assert answer.json()["source_case"] == w.case.pk and answer.json()["status"] == "draft"
+    assert api_as(w.foreign_teacher).get(f"{API}{pk}/").status_code == 404
+    assert api_as(None).get(f"{API}{pk}/").status_code in (401, 403)
+    assert api_as(w.colleague).patch(f"{API}{pk}/", {"title": "x\x00"}, format="json").status_code == 400
+    assert api_as(w.colleague).patch(f"{API}{pk}/", {"title": "Better", "note": ""}, format="json").status_code == 400
+    answer = api_as(w.colleague).patch(
+        f"{API}{pk}/", {"title": "Better", "note": "Title", "body": "<script>x</script>**ok**"}, format="json"
+    )
+    assert answer.status_code == 200 and "<script" not in answer.json()["body_html"]
+    assert "<strong>ok</strong>" in answer.json()["body_html"]
+    assert [r["number"] for r in api_as(w.colleague).get(f"{API}{pk}/revisions/").json()] == [2, 1]
+    diff = api_as(w.colleague).get(f"{API}{pk}/compare/", {"a": 1, "b": 2}).json()
+    assert "<ins>Better</ins>" in diff["title"]
+    assert api_as(w.colleague).get(f"{API}{pk}/compare/", {"a": "x"}).status_code == 400
+    assert api_as(w.colleague).post(f"{API}{pk}/submit/").status_code == 200
+    assert api_as(w.expert).post(f"{API}{pk}/reviewers/", {"reviewer": w.expert.pk}).status_code == 404
+    assert api_as(w.principal).post(f"{API}{pk}/reviewers/", {"reviewer": w.parent.pk}).status_code == 400
+    assert api_as(w.principal).post(f"{API}{pk}/reviewers/", {"reviewer": w.expert.pk}).status_code == 200
+    review = {**APPROVE, "decision": "approve"}
+    assert api_as(w.principal).post(f"{API}{pk}/reviews/", review).status_code == 403
+    assert api_as(w.expert).post(f"{API}{pk}/reviews/", {**review, "clarity": 0}).status_code == 400
+    assert api_as(w.expert).post(f"{API}{pk}/reviews/", review).status_code == 201
+    assert api_as(w.colleague).get(f"{API}{pk}/reviews/").json()[0]["decision"] == "approve"
+    assert api_as(w.principal).post(f"{API}{pk}/publish/").status_code == 200
+    assert Case.objects.get(pk=w.case.pk).stage == Stage.FEEDBACK
+    assert api_as(w.foreign_teacher).get(f"{API}{pk}/reviews/").json() == []
+    assert api_as(w.foreign_teacher).get(f"{API}{pk}/").json()["source_case"] is None
+    assert api_as(w.teacher).post(f"{API}{pk}/rating/", {"score": 4}).status_code == 200
+    assert api_as(w.teacher).post(f"{API}{pk}/rating/", {"score": 2, "comment": "meh"}).status_code == 200
+    assert Rating.objects.get().score == 2
+    search.index("product", pk)
+    assert [p["id"] for p in api_as(w.foreign_teacher).get(API, {"q": "Better"}).json()["results"]] == [pk]
+    assert api_as(w.foreign_teacher).get(API, {"q": "\x00"}).status_code == 400
+    assert api_as(w.teacher).post(f"{API}{pk}/retract/", {"reason": "x"}).status_code == 403
+    assert api_as(w.principal).post(f"{API}{pk}/retract/", {"reason": "Wrong"}).status_code == 200
+    shown = api_as(w.foreign_teacher).get(f"{API}{pk}/").json()
+    assert shown["body_html"] == "" and shown["retract_reason"] == "Wrong"
+    assert api_as(w.foreign_teacher).get(API, {"q": "Better"}).json()["results"] == []
+
+
+def test_the_api_lists_drafts_only_to_those_who_may_see_them(lib):
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    assert [p["id"] for p in api_as(w.principal).get(API).json()["results"]] == [product.pk]
+    assert api_as(w.other_teacher).get(API).json()["results"] == []
+    assert api_as(w.student).get(API, {"status": "draft"}).json()["results"] == []
+
+
+def test_every_route_lets_in_those_who_may_and_keeps_out_the_others(lib, login, client):
+    w = lib
+    product = approved(w)
+    pk = product.pk
+    actions = ["submit", "assign", "review", "publish", "retract", "rate"]
+    for name in actions:  # an outsider may not know the product in review exists
+        assert login(w.foreign_teacher).post(reverse(f"library:{name}", args=[pk]), {}).status_code == 404, name
+    client.logout()
+    for name in ["new", "list"]:
+        assert client.get(reverse(f"library:{name}")).status_code == 302
+    for name in ["product", "print", "compare", "edit"]:
+        assert client.get(reverse(f"library:{name}", args=[pk])).status_code == 302, name
+    assert login(w.foreign_teacher).get(reverse("library:print", args=[pk])).status_code == 404
+    assert login(w.principal).get(reverse("library:print", args=[pk])).status_code == 200
+    assert login(w.teacher).get(reverse("library:new")).status_code == 200
+    response = login(w.teacher).post(reverse("library:new"), {"kind": "article", "audience": "parent", "title": "Notes",
+                                                           "language": "en", "licence": "cc-by-4.0"})  # fmt: skip
+    assert response.status_code == 302 and Product.objects.filter(title="Notes", created_by=w.teacher).exists()
+    assert login(w.teacher).post(reverse("library:new"), {"title": ""}).status_code == 400
+    assert login(w.teacher).post(reverse("library:publish", args=[pk])).status_code == 404
+    assert login(w.colleague).post(reverse("library:retract", args=[pk]), {"reason": "x"}).status_code == 400
+    services.publish(product, actor=w.principal)
+    assert login(w.teacher).post(reverse("library:retract", args=[pk]), {"reason": "x"}).status_code == 403
+    assert login(w.principal).post(reverse("library:retract", args=[pk]), {"reason": ""}).status_code == 400
+    assert login(w.principal).post(reverse("library:retract", args=[pk]), {"reason": "Old"}).status_code == 302
+    # the API: anonymous callers are kept out of every operation, an outsider out of a draft's
+    anonymous = api_as(None)
+    draft = services.start(actor=w.teacher, title="Draft", language="en")
+    for method, path in [
+        ("get", API),
+        ("post", API),
+        ("post", f"{API}from-case/"),
+        ("get", f"{API}{pk}/"),
+        ("patch", f"{API}{pk}/"),
+        ("get", f"{API}{pk}/revisions/"),
+        ("get", f"{API}{pk}/compare/?a=1&b=1"),
+        ("get", f"{API}{pk}/reviews/"),
+        ("post", f"{API}{pk}/reviews/"),
+        ("post", f"{API}{pk}/reviewers/"),
+        ("post", f"{API}{pk}/submit/"),
+        ("post", f"{API}{pk}/publish/"),
+        ("post", f"{API}{pk}/retract/"),
+        ("post", f"{API}{pk}/rating/"),
+    ]:
+        assert getattr(anonymous, method)(path, {}).status_code in (401, 403), (method, path)
+        if f"/{pk}/" in path:
+            outsider = getattr(api_as(w.foreign_teacher), method)(path.replace(f"/{pk}/", f"/{draft.pk}/"), {})
+            assert outsider.status_code == 404, (method, path)
+    assert api_as(w.foreign_teacher).post(f"{API}from-case/", {"case": w.case.pk}).status_code == 404
+    answer = api_as(w.teacher).post(API, {"title": "Mine", "language": "ar", "kind": "protocol"}, format="json")
+    assert answer.status_code == 201 and answer.json()["can"] == ["edit", "view"]
+    assert api_as(w.teacher).post(API, {"title": "", "language": "ar"}, format="json").status_code == 400
+    assert api_as(w.teacher).post(f"{API}{draft.pk}/publish/").status_code == 403
+    assert api_as(w.teacher).post(f"{API}{draft.pk}/submit/").status_code == 400  # nothing written yet

@@ -1,0 +1,381 @@
+"""The REST side of the library (/api/v1/products/): the same access policy, queries and services as
+the pages. A product the caller may not know exists answers 404, an action they may not take 403
+with the reason, bad input 400 with the service's sentence per field. A retracted product's text is
+never returned; `q` searches published products only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Avg, Count
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from halqa.accounts.choices import Grade, Subject
+from halqa.accounts.models import User
+from halqa.cases.access import case_access
+from halqa.cases.models import Audience, Topic
+from halqa.search import services as search
+
+from . import queries, services
+from .access import MANAGE, product_access
+from .models import Decision, Kind, Licence, Product, Status
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    subjects = serializers.ListField(child=serializers.CharField(), source="subject_list", read_only=True)
+    grades = serializers.ListField(child=serializers.CharField(), source="grade_list", read_only=True)
+    community = serializers.IntegerField(source="community_id", read_only=True, allow_null=True)
+    school = serializers.IntegerField(source="school_id", read_only=True, allow_null=True)
+    helpful = serializers.FloatField(read_only=True, allow_null=True, help_text="Average answer to 'did this help?'")
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "kind",
+            "audience",
+            "title",
+            "summary",
+            "language",
+            "subjects",
+            "grades",
+            "licence",
+            "status",
+            "community",
+            "school",
+            "published_at",
+            "helpful",
+        ]
+        read_only_fields = fields
+
+
+class ProductAuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.display_name")
+    contribution = serializers.CharField()
+
+
+class ProductDetailSerializer(ProductSerializer):
+    body_html = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    what_failed = serializers.SerializerMethodField()
+    authors = ProductAuthorSerializer(many=True, read_only=True)
+    topics = serializers.SerializerMethodField()
+    source_case = serializers.SerializerMethodField()
+    retract_reason = serializers.CharField(read_only=True)
+    link = serializers.CharField(read_only=True)
+    can = serializers.SerializerMethodField()
+
+    class Meta(ProductSerializer.Meta):
+        fields = [
+            *ProductSerializer.Meta.fields,
+            "body",
+            "body_html",
+            "what_failed",
+            "link",
+            "authors",
+            "topics",
+            "source_case",
+            "retract_reason",
+            "can",
+        ]
+        read_only_fields = fields
+
+    def _hidden(self, product) -> bool:
+        return product.status == Status.RETRACTED
+
+    def get_body(self, product) -> str:
+        return "" if self._hidden(product) else product.body
+
+    def get_body_html(self, product) -> str:
+        return "" if self._hidden(product) else product.body_html
+
+    def get_what_failed(self, product) -> str:
+        return "" if self._hidden(product) else product.what_failed
+
+    def get_topics(self, product) -> list[int]:
+        return [topic.pk for topic in product.topics.all()]
+
+    def get_source_case(self, product) -> int | None:
+        """The source case's id, only when the caller may see the case."""
+        case = queries.case_link(self.context["request"].user, product)
+        return case.pk if case else None
+
+    def get_can(self, product) -> list[str]:
+        return list(product_access.allowed(self.context["request"].user, product))
+
+
+class ProductWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    summary = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=100_000, required=False, allow_blank=True, trim_whitespace=False)
+    what_failed = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    link = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    subjects = serializers.ListField(
+        child=serializers.ChoiceField(choices=Subject.choices), required=False, max_length=20
+    )
+    grades = serializers.ListField(child=serializers.ChoiceField(choices=Grade.choices), required=False, max_length=20)
+    topics = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=30)
+    licence = serializers.ChoiceField(choices=Licence.choices, required=False)
+    note = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="What changed (revisions)."
+    )
+
+
+class ProductFromCaseSerializer(serializers.Serializer):
+    case = serializers.IntegerField(min_value=1)
+
+
+class ProductFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Search published products.")
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    subject = serializers.ChoiceField(choices=Subject.choices, required=False)
+    grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+
+
+class ProductRevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    note = serializers.CharField()
+    author = serializers.IntegerField(source="author_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ProductCompareQuerySerializer(serializers.Serializer):
+    a = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    b = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
+class ProductCompareSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="HTML: escaped words, <del> removed, <ins> added.")
+    summary = serializers.CharField()
+    body = serializers.CharField()
+    what_failed = serializers.CharField()
+
+
+class ProductReviewSerializer(serializers.Serializer):
+    accuracy = serializers.IntegerField(min_value=1, max_value=5)
+    practicality = serializers.IntegerField(min_value=1, max_value=5)
+    clarity = serializers.IntegerField(min_value=1, max_value=5)
+    standards = serializers.IntegerField(min_value=1, max_value=5)
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    reviewer = serializers.IntegerField(source="reviewer_id", read_only=True, allow_null=True)
+    revision = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ProductAssignSerializer(serializers.Serializer):
+    reviewer = serializers.IntegerField(min_value=1)
+
+
+class ProductRetractSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ProductRatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+def _topics(ids):
+    if ids is None:
+        return None
+    found = list(Topic.objects.filter(pk__in=sorted(set(ids))))
+    if len(found) != len(set(ids)):
+        raise serializers.ValidationError({"topics": [_("Choose from the list.")]})
+    return found
+
+
+@extend_schema(tags=["library"])
+@extend_schema_view(
+    list=extend_schema(parameters=[ProductFilterSerializer], summary="Products you may see (q: search the published)"),
+    retrieve=extend_schema(responses=ProductDetailSerializer),
+    create=extend_schema(
+        request=ProductWriteSerializer, responses={201: ProductDetailSerializer}, summary="Start a product"
+    ),
+    partial_update=extend_schema(
+        request=ProductWriteSerializer, responses=ProductDetailSerializer, summary="Revise a draft (a new revision)"
+    ),
+)
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The methodological library: products, revisions, reviews, publishing, ratings."""
+
+    serializer_class = ProductSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        user = self.request.user
+        found = product_access.visible(user).annotate(helpful=Avg("ratings__score"), rated=Count("ratings"))
+        if self.action != "list":
+            return found
+        filters = ProductFilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        for name in ("status", "kind", "audience", "language"):
+            if data.get(name):
+                found = found.filter(**{name: data[name]})
+        if data.get("subject"):
+            found = found.filter(subjects__contains=f",{data['subject']},")
+        if data.get("grade"):
+            found = found.filter(grades__contains=f",{data['grade']},")
+        if data.get("q"):
+            ids = search.search_ids(data["q"], kind="product", within=found.filter(status=Status.PUBLISHED), limit=200)
+            order = {pk: n for n, pk in enumerate(ids)}
+            return sorted(found.filter(pk__in=ids), key=lambda product: order[product.pk])
+        return found.order_by("-published_at", "-created_at", "-pk")
+
+    def _product(self):
+        return product_access.get(self.request.user, self.kwargs["pk"])
+
+    def _detail(self, pk: int, status_code: int = 200) -> Response:
+        product = (
+            self.get_queryset()
+            .select_related("school", "community", "source_case")
+            .prefetch_related("authors__user", "topics")
+            .get(pk=pk)
+        )
+        return Response(
+            ProductDetailSerializer(product, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    def retrieve(self, request, pk=None):
+        product, _can = self._product()
+        return self._detail(product.pk)
+
+    def create(self, request):
+        data = ProductWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("note", None)
+        topics = _topics(fields.pop("topics", None))
+        product = services.start(actor=request.user, topics=topics, **fields)
+        return self._detail(product.pk, status_code=201)
+
+    def partial_update(self, request, pk=None):
+        product, _can = self._product()
+        data = ProductWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        note = fields.pop("note", "")
+        topics = _topics(fields.pop("topics", None))
+        services.revise(product, actor=request.user, note=note, topics=topics, **fields)
+        return self._detail(product.pk)
+
+    @extend_schema(
+        request=ProductFromCaseSerializer,
+        responses={201: ProductDetailSerializer},
+        summary="Turn a case's draft into a product",
+    )
+    @action(detail=False, methods=["post"], url_path="from-case")
+    def from_case(self, request):
+        data = ProductFromCaseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case, _allowed = case_access.get(request.user, data.validated_data["case"])
+        product = services.from_case(case, actor=request.user)
+        return self._detail(product.pk, status_code=201)
+
+    @extend_schema(responses=ProductRevisionSerializer(many=True), summary="Every revision, newest first")
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def revisions(self, request, pk=None):
+        product, can = self._product()
+        if product.status == Status.RETRACTED and MANAGE not in can:
+            return Response([])
+        return Response(ProductRevisionSerializer(product.revisions.order_by("-number"), many=True).data)
+
+    @extend_schema(
+        parameters=[ProductCompareQuerySerializer],
+        responses=ProductCompareSerializer,
+        summary="Compare two revisions word by word",
+    )
+    @action(detail=True, methods=["get"])
+    def compare(self, request, pk=None):
+        product, _can = self._product()
+        query = ProductCompareQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        changes = services.compare(
+            product, actor=request.user, first=query.validated_data["a"], second=query.validated_data["b"]
+        )
+        return Response({name: str(value) for name, value in changes.items()})
+
+    @extend_schema(
+        methods=["GET"],
+        responses=ProductReviewSerializer(many=True),
+        summary="Reviews (for authors, reviewers, stewards)",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ProductReviewSerializer,
+        responses={201: ProductReviewSerializer},
+        summary="Review the current revision",
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def reviews(self, request, pk=None):
+        product, can = self._product()
+        if request.method == "GET":
+            from .access import authored_by
+
+            if not (queries.sees_reviews(can) or product.pk in authored_by(request.user)):
+                return Response([])
+            return Response(ProductReviewSerializer(product.reviews.all(), many=True).data)
+        data = ProductReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        made = services.review(
+            product, actor=request.user, scores=fields, decision=fields["decision"], comment=fields.get("comment", "")
+        )
+        return Response(ProductReviewSerializer(made).data, status=201)
+
+    @extend_schema(request=ProductAssignSerializer, responses=ProductDetailSerializer, summary="Assign a reviewer")
+    @action(detail=True, methods=["post"])
+    def reviewers(self, request, pk=None):
+        product, can = self._product()
+        can.need(MANAGE)
+        data = ProductAssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reviewer = User.objects.filter(pk=data.validated_data["reviewer"], is_active=True).first()
+        services.assign(product, actor=request.user, reviewer=reviewer)
+        return self._detail(product.pk)
+
+    @extend_schema(request=None, responses=ProductDetailSerializer, summary="Submit the draft for review")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        product, _can = self._product()
+        services.submit(product, actor=request.user)
+        return self._detail(product.pk)
+
+    @extend_schema(request=None, responses=ProductDetailSerializer, summary="Publish (enough approvals needed)")
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        product, _can = self._product()
+        services.publish(product, actor=request.user)
+        return self._detail(product.pk)
+
+    @extend_schema(request=ProductRetractSerializer, responses=ProductDetailSerializer, summary="Retract with a reason")
+    @action(detail=True, methods=["post"])
+    def retract(self, request, pk=None):
+        product, _can = self._product()
+        data = ProductRetractSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.retract(product, actor=request.user, reason=data.validated_data["reason"])
+        return self._detail(product.pk)
+
+    @extend_schema(
+        request=ProductRatingSerializer, responses=ProductRatingSerializer, summary="Did this help? (yours, changeable)"
+    )
+    @action(detail=True, methods=["post"])
+    def rating(self, request, pk=None):
+        product, _can = self._product()
+        data = ProductRatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = services.rate(product, actor=request.user, **data.validated_data)
+        return Response(ProductRatingSerializer(rating).data)
