@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from halqa.accounts.choices import Grade, Subject
 from halqa.accounts.models import User
+from halqa.accounts.queries import people_visible_to
 from halqa.cases.access import case_access
 from halqa.cases.models import Audience, Topic
 from halqa.search import services as search
@@ -176,6 +177,11 @@ class ProductReviewSerializer(serializers.Serializer):
 
 class ProductAssignSerializer(serializers.Serializer):
     reviewer = serializers.IntegerField(min_value=1)
+
+
+class ProductCoAuthorSerializer(serializers.Serializer):
+    user = serializers.IntegerField(min_value=1)
+    contribution = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class ProductRetractSerializer(serializers.Serializer):
@@ -344,6 +350,18 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         reviewer = User.objects.filter(pk=data.validated_data["reviewer"], is_active=True).first()
         services.assign(product, actor=request.user, reviewer=reviewer)
+        return self._detail(product.pk)
+
+    @extend_schema(request=ProductCoAuthorSerializer, responses=ProductDetailSerializer, summary="Add a co-author")
+    @action(detail=True, methods=["post"])
+    def authors(self, request, pk=None):
+        product, _can = self._product()
+        data = ProductCoAuthorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = people_visible_to(request.user).filter(pk=data.validated_data["user"]).first()
+        services.set_author(
+            product, actor=request.user, person=person, contribution=data.validated_data.get("contribution", "")
+        )
         return self._detail(product.pk)
 
     @extend_schema(request=None, responses=ProductDetailSerializer, summary="Submit the draft for review")

@@ -199,9 +199,15 @@ def revise(product: Product, *, actor, note: str = "", topics=None, **data) -> P
     return locked
 
 
+@transaction.atomic
 def set_author(product: Product, *, actor, person, contribution: str = "") -> Author:
+    """Add a co-author to a draft, or change what they contributed (an author does this)."""
     locked = _lock(product)
     product_access.allowed(actor, locked).need(EDIT)
+    if person is None or not person.is_active:
+        raise ValidationError({"user": _("Choose a person.")})
+    if locked.assignments.filter(reviewer=person).exists():
+        raise ValidationError({"user": _("A reviewer of this product cannot be one of its authors.")})
     contribution = text(contribution, "contribution", max_length=300)
     author, _created = Author.objects.update_or_create(
         product=locked, user=person, defaults={"contribution": contribution}

@@ -450,3 +450,20 @@ def test_every_route_lets_in_those_who_may_and_keeps_out_the_others(lib, login, 
     assert api_as(w.teacher).post(API, {"title": "", "language": "ar"}, format="json").status_code == 400
     assert api_as(w.teacher).post(f"{API}{draft.pk}/publish/").status_code == 403
     assert api_as(w.teacher).post(f"{API}{draft.pk}/submit/").status_code == 400  # nothing written yet
+
+
+def test_authors_add_co_authors_with_their_contribution_but_not_a_reviewer(lib):
+    w = lib
+    product = services.start(actor=w.teacher, title="Together", language="en", body="Text", school=w.school)
+    assert api_as(w.other_teacher).post(f"{API}{product.pk}/authors/", {"user": w.colleague.pk}).status_code == 404
+    answer = api_as(w.teacher).post(f"{API}{product.pk}/authors/", {"user": w.colleague.pk, "contribution": "Tables"})
+    assert answer.status_code == 200
+    assert {"id": w.colleague.pk, "name": w.colleague.display_name, "contribution": "Tables"} in answer.json()[
+        "authors"
+    ]
+    services.submit(product, actor=w.teacher)
+    services.assign(product, actor=w.principal, reviewer=w.expert)
+    services.review(product, actor=w.expert, scores=APPROVE, decision="changes", comment="More")
+    with pytest.raises(ValidationError):
+        services.set_author(product, actor=w.teacher, person=w.expert)
+    assert api_as(w.teacher).post(f"{API}{product.pk}/authors/", {"user": 999999}).status_code == 400
