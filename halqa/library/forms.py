@@ -93,6 +93,15 @@ class ReviewForm(forms.Form):
     )
 
 
+class CoAuthorForm(forms.Form):
+    user = forms.IntegerField(label=_("Co-author"), widget=forms.Select)
+    contribution = forms.CharField(label=_("Their contribution"), max_length=300, required=False)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].widget.choices = [("", "—"), *[(p.pk, p.display_name or str(p)) for p in candidates]]
+
+
 class RetractForm(forms.Form):
     reason = forms.CharField(label=_("Why is it retracted?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 

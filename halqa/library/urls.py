@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/compare/", views.product_compare, name="compare"),
     path("<int:pk>/submit/", views.product_submit, name="submit"),
     path("<int:pk>/assign/", views.product_assign, name="assign"),
+    path("<int:pk>/authors/", views.product_author, name="author"),
     path("<int:pk>/review/", views.product_review, name="review"),
     path("<int:pk>/publish/", views.product_publish, name="publish"),
     path("<int:pk>/retract/", views.product_retract, name="retract"),

@@ -22,7 +22,7 @@ from halqa.orgs.views import add_form_errors
 
 from . import queries, services
 from .access import authored_by, product_access
-from .forms import AssignForm, FilterForm, ProductForm, RateForm, RetractForm, ReviewForm
+from .forms import AssignForm, CoAuthorForm, FilterForm, ProductForm, RateForm, RetractForm, ReviewForm
 from .models import Rating, Status
 
 PER_PAGE = 20
@@ -51,6 +51,8 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
     is_author = user.is_authenticated and product.pk in authored_by(user)
     if can.manage and product.status in (Status.DRAFT, Status.IN_REVIEW):
         forms.setdefault("assign_form", AssignForm(candidates=_candidates(user, product)[:200]))
+    if can.edit:
+        forms.setdefault("author_form", CoAuthorForm(candidates=_candidates(user, product)[:200]))
     if can.review:
         forms.setdefault("review_form", ReviewForm())
     if can.manage and product.status == Status.PUBLISHED:
@@ -213,6 +215,16 @@ def product_assign(request: HttpRequest, pk: int) -> HttpResponse:
         services.assign(product, actor=request.user, reviewer=reviewer)
 
     return _act(request, pk, act, _("The reviewer is assigned."), AssignForm, "assign_form")
+
+
+@login_required
+@require_POST
+def product_author(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(product, form):
+        person = people_visible_to(request.user).filter(pk=form.cleaned_data["user"]).first()
+        services.set_author(product, actor=request.user, person=person, contribution=form.cleaned_data["contribution"])
+
+    return _act(request, pk, act, _("The co-author is added."), CoAuthorForm, "author_form")
 
 
 @login_required

@@ -224,6 +224,7 @@ POST_ONLY = {
     "library:from_case": "cases:detail",
     "library:submit": "library:product",
     "library:assign": "library:product",
+    "library:author": "library:product",
     "library:review": "library:product",
     "library:publish": "library:product",
     "library:retract": "library:product",

@@ -467,3 +467,15 @@ def test_authors_add_co_authors_with_their_contribution_but_not_a_reviewer(lib):
     with pytest.raises(ValidationError):
         services.set_author(product, actor=w.teacher, person=w.expert)
     assert api_as(w.teacher).post(f"{API}{product.pk}/authors/", {"user": 999999}).status_code == 400
+
+
+def test_the_co_author_form_on_the_product_page(lib, login):
+    w = lib
+    product = services.start(actor=w.teacher, title="Together", language="en", body="Text", school=w.school)
+    url = reverse("library:author", args=[product.pk])
+    assert 'action="' + url in login(w.teacher).get(product.get_absolute_url()).content.decode()
+    assert login(w.other_teacher).post(url, {"user": w.colleague.pk}).status_code == 404
+    assert login(w.principal).post(url, {"user": w.colleague.pk}).status_code == 403  # a steward, not an author
+    assert login(w.teacher).post(url, {"user": ""}).status_code == 400
+    assert login(w.teacher).post(url, {"user": w.colleague.pk, "contribution": "Examples"}).status_code == 302
+    assert Author.objects.get(product=product, user=w.colleague).contribution == "Examples"
