@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +23,11 @@ from halqa.search import services as search
 from . import queries, services
 from .access import MANAGE, product_access
 from .models import Decision, Kind, Licence, Product, Status
+
+CASE_NOT_FOUND = OpenApiResponse(
+    response={"$ref": "#/components/schemas/Error"},
+    description="The case does not exist or may not be known to the caller.",
+)
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -279,7 +284,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=ProductFromCaseSerializer,
-        responses={201: ProductDetailSerializer},
+        responses={201: ProductDetailSerializer, 404: CASE_NOT_FOUND},
         summary="Turn a case's draft into a product",
     )
     @action(detail=False, methods=["post"], url_path="from-case")
