@@ -376,6 +376,7 @@ SPECTACULAR_SETTINGS = {
         "GradeEnum": "halqa.accounts.choices.Grade",
         "LanguageEnum": LANGUAGES,
         "NotificationChannelEnum": "halqa.notifications.models.Channel",
+        "NotificationImmediateOrOffEnum": "halqa.notifications.models.IMMEDIATE_OR_OFF",
     },
     # The default hook (shared enum components) plus the error answers every operation can give.
     "POSTPROCESSING_HOOKS": [

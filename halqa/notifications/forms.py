@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .kinds import IMMEDIATE_ONLY, NOTES
-from .models import Channel, Kind
+from .models import IMMEDIATE_OR_OFF, Channel, Kind
 
 
 class PreferencesForm(forms.Form):
@@ -20,5 +20,5 @@ class PreferencesForm(forms.Form):
 def channels_for_kind(kind: str) -> list[tuple[str, str]]:
     """The channels a kind may have: all three, or (a reminder) immediately or off."""
     if kind in IMMEDIATE_ONLY:
-        return [(value, label) for value, label in Channel.choices if value != Channel.DIGEST]
+        return list(IMMEDIATE_OR_OFF)
     return list(Channel.choices)

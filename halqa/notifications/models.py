@@ -40,6 +40,10 @@ class Channel(models.TextChoices):
     OFF = "off", _("Off")
 
 
+# The channels of a kind that is never digested (a meeting's reminders: see kinds.IMMEDIATE_ONLY).
+IMMEDIATE_OR_OFF = [(value, label) for value, label in Channel.choices if value != Channel.DIGEST]
+
+
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
