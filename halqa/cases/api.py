@@ -270,7 +270,8 @@ class BoardMoveSerializer(MoveSerializer):
             raise serializers.ValidationError({"after": _("Say which card it goes before or after.")})
         placing = "before" in data or "after" in data
         if not placing and "to" not in data:
-            raise serializers.ValidationError({"to": _("This field is required.")})
+            # DRF's own sentence (and translation): a msgid of ours would replace Django's everywhere.
+            raise serializers.ValidationError({"to": serializers.Field.default_error_messages["required"]})
         if placing and not data.get("board"):
             raise serializers.ValidationError({"board": _("Say on which board the card is placed.")})
         return data

@@ -135,3 +135,34 @@ def test_dates_are_shown_in_the_readers_calendar(client, world):
     client.force_login(world.teacher)
     html = client.get(reverse("accounts:person", args=[world.teacher.pk])).content.decode()
     assert " SH</time>" in html or " ش</time>" in html
+
+
+def library_error_messages() -> set[str]:
+    """Every error sentence Django's forms, validators and models and DRF's fields say by default
+    (as msgids: read with translation switched off)."""
+    import inspect
+
+    from django import forms
+    from django.core import validators
+    from django.db import models
+    from django.utils import translation
+    from rest_framework import fields, relations, serializers
+
+    lazy = []
+    for module in (forms, models, fields, relations, serializers):
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            for base in cls.__mro__:
+                lazy.extend(getattr(base, "default_error_messages", {}).values())
+    lazy.extend(getattr(cls, "message", "") for _name, cls in inspect.getmembers(validators, inspect.isclass))
+    with translation.override(None):
+        return {str(message) for message in lazy if message}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_no_msgid_of_ours_replaces_an_error_message_of_django_or_drf(language):
+    """Project catalogs win over Django's and DRF's: an `_("This field is required.")` of ours would
+    change that sentence's translation on every form and endpoint. Use the library's own message."""
+    theirs = library_error_messages()
+    assert "This field is required." in theirs and "Not a valid string." in theirs
+    clashes = [e.msgid for e in catalog(language) if not e.obsolete and not e.msgctxt and e.msgid in theirs]
+    assert clashes == []
