@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Protocol
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from halqa.accounts.choices import Role
@@ -50,6 +51,11 @@ def _words(text: str) -> set[str]:
 
 class ProfileMatcher:
     def candidates(self, case: Case, viewer):
+        from halqa.accounts.models import User
+
+        through = SimpleNamespace(
+            subjects=User.subjects.through.objects, grades=User.grades.through.objects, roles=User.roles.through.objects
+        )
         taken = Q(pk__in=case.members.values("user_id")) | Q(pk=case.requester_id or 0)  # no query of its own
         topics = list(case.topics.all())
         return (
@@ -69,7 +75,13 @@ class ProfileMatcher:
                     distinct=True,
                 ),
             )
-            .prefetch_related("subjects", "grades", "expertise", "roles")
+            # Yes/no facts as subqueries of the one query; only the tags are read (their words count).
+            .annotate(
+                teaches_subject=Exists(through.subjects.filter(user=OuterRef("pk"), subjectrow_id=case.subject or "")),
+                teaches_grade=Exists(through.grades.filter(user=OuterRef("pk"), graderow_id=case.grade or "")),
+                is_expert=Exists(through.roles.filter(user=OuterRef("pk"), rolerow_id=Role.EXPERT)),
+            )
+            .prefetch_related("expertise")
             .distinct()
             .order_by("-solved", "display_name", "pk")[:CANDIDATES]
         ), topics
@@ -80,13 +92,10 @@ class ProfileMatcher:
         found = []
         for person in people:
             score, reasons = 0, []
-            subjects = {s.code for s in person.subjects.all()}
-            grades = {g.code for g in person.grades.all()}
-            roles = {r.code for r in person.roles.all()}
-            if case.subject and case.subject in subjects:
+            if case.subject and person.teaches_subject:
                 score += 3
                 reasons.append(_("teaches %(subject)s") % {"subject": case.get_subject_display()})
-            if case.grade and case.grade in grades:
+            if case.grade and person.teaches_grade:
                 score += 2
                 reasons.append(_("teaches %(grade)s") % {"grade": case.get_grade_display()})
             shared = [tag.name for tag in person.expertise.all() if _words(tag.name) & case_words][:2]
@@ -99,7 +108,7 @@ class ProfileMatcher:
             if person.preferred_language == case.language:
                 score += 1
                 reasons.append(_("writes in the case's language"))
-            if Role.EXPERT in roles:
+            if person.is_expert:
                 score += 1
                 reasons.append(_("expert"))
             elif person.years_experience and person.years_experience > 3:

@@ -3,7 +3,7 @@
 from django import template
 
 from halqa.library.access import product_access
-from halqa.library.models import Status
+from halqa.library.models import Product, Status
 from halqa.library.services import may_turn_into_product
 
 register = template.Library()
@@ -12,10 +12,14 @@ register = template.Library()
 @register.inclusion_tag("library/_case_card.html", takes_context=True)
 def library_for_case(context, case, can):
     user = context["request"].user
-    products = list(product_access.visible(user).filter(source_case=case).order_by("-created_at"))
+    # Most cases have no product: one query then, and the reader's visible set only when there is one.
+    products = list(Product.objects.filter(source_case=case).order_by("-created_at"))
+    if products:
+        visible = set(product_access.visible(user).filter(source_case=case).values_list("pk", flat=True))
+        products = [product for product in products if product.pk in visible]
+    # The case page has read its drafts already (the records' card): its latest, or None.
+    has_draft = context["draft_latest"] is not None if "draft_latest" in context else case.drafts.exists()
     may_start = (
-        may_turn_into_product(user, case)
-        and not any(p.status != Status.RETRACTED for p in products)
-        and case.drafts.exists()
+        may_turn_into_product(user, case) and not any(p.status != Status.RETRACTED for p in products) and has_draft
     )
     return {"case": case, "products": products, "may_start": may_start, "csrf_token": context.get("csrf_token")}
