@@ -344,7 +344,11 @@ class PreparationItem(models.Model):
     The meetings issue hangs the same list on a meeting (a nullable `meeting` beside `case`) and adds
     files and library items; it extends this record rather than replacing it."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="preparation")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="preparation")
+    # A community meeting's own reading list (a case session reads its case's list instead).
+    meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, blank=True, on_delete=models.CASCADE, related_name="preparation"
+    )
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("link"), max_length=500, blank=True)
     note = models.TextField(_("why it helps"), max_length=2000, blank=True)
@@ -355,6 +359,13 @@ class PreparationItem(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False, meeting__isnull=True)
+                | models.Q(case__isnull=True, meeting__isnull=False),
+                name="preparation_case_xor_meeting",
+            )
+        ]
         verbose_name = _("preparation source")
         verbose_name_plural = _("preparation list")
 

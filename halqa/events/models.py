@@ -67,6 +67,8 @@ class Verb(models.TextChoices):
     MEETING_SIGNED_UP = "meeting.signed_up", _("Signed up for a meeting")
     MEETING_RSVP = "meeting.rsvp", _("Answered an invitation to a meeting")
     MEETING_PREPARED = "meeting.prepared", _("Marked prepared for a meeting")
+    MEETING_PREPARATION_ADDED = "meeting.preparation_added", _("Source added to a meeting's preparation")
+    MEETING_PREPARATION_REMOVED = "meeting.preparation_removed", _("Source removed from a meeting's preparation")
     MEETING_AGENDA = "meeting.agenda", _("Meeting agenda changed")
     MEETING_ATTENDANCE = "meeting.attendance", _("Attendance taken")
     MEETING_MINUTES = "meeting.minutes", _("Minutes written")

@@ -16,6 +16,8 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from halqa.cases.models import PreparationItem
+
 from . import queries, services
 from .access import MANAGE, meeting_access
 from .models import ActionItem, AgendaItem, Format, Meeting, Rsvp
@@ -170,6 +172,27 @@ class MeetingActionItemSerializer(serializers.Serializer):
             "owner_name": getattr(item, "owner_name", ""),
             "due_on": item.due_on.isoformat() if item.due_on else None,
             "done_at": serializers.DateTimeField().to_representation(item.done_at) if item.done_at else None,
+        }
+
+
+class MeetingSourceSerializer(serializers.Serializer):
+    """A source on a meeting's preparation list (a case session lists its case's sources)."""
+
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=200)
+    url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    added_by_name = serializers.CharField(read_only=True, allow_blank=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, item):
+        return {
+            "id": item.pk,
+            "title": item.title,
+            "url": item.url,
+            "note": item.note,
+            "added_by_name": getattr(item, "added_by_name", ""),
+            "created_at": serializers.DateTimeField().to_representation(item.created_at),
         }
 
 
@@ -444,6 +467,38 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         meeting, _can = self._meeting()
         services.mark_prepared(meeting, actor=request.user, prepared=request.method == "POST")
         return self._detail(meeting.pk)
+
+    @extend_schema(
+        methods=["GET"], responses=MeetingSourceSerializer(many=True), summary="The meeting's preparation list"
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=MeetingSourceSerializer,
+        responses={201: MeetingSourceSerializer},
+        summary="Add a source to a community meeting's preparation list",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def preparation(self, request, pk=None):
+        meeting, can = self._meeting()
+        if request.method == "GET":
+            shown = queries.meeting_page(meeting, request.user, can)
+            return Response(MeetingSourceSerializer(shown["preparation"], many=True).data)
+        data = MeetingSourceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        item = services.add_source(
+            meeting, actor=request.user, title=fields["title"], url=fields["url"], note=fields["note"]
+        )
+        item.added_by_name = request.user.display_name
+        return Response(MeetingSourceSerializer(item).data, status=201)
+
+    @extend_schema(request=None, responses={204: None}, summary="Remove a source from the preparation list")
+    @action(detail=True, methods=["delete"], url_path=r"preparation/(?P<item_pk>[0-9]+)")
+    def preparation_item(self, request, pk=None, item_pk=None):
+        meeting, _can = self._meeting()
+        item = get_object_or_404(PreparationItem, meeting=meeting, pk=item_pk)
+        services.remove_source(item, actor=request.user)
+        return Response(status=204)
 
     @extend_schema(request=MeetingAttendanceSerializer, responses=MeetingDetailSerializer, summary="Take attendance")
     @action(detail=True, methods=["post"])

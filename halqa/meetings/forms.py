@@ -197,6 +197,16 @@ class AgendaItemForm(forms.Form):
         self.fields["owner"].choices = [("", "—")] + [(p.user_id, p.user.display_name) for p in participants]
 
 
+class SourceForm(forms.Form):
+    """A source on a community meeting's reading list (the service checks the link and lengths)."""
+
+    title = forms.CharField(label=_("Source"), max_length=200)
+    url = forms.CharField(label=_("Link (optional)"), max_length=500, required=False)
+    note = forms.CharField(
+        label=_("Why it helps (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ActionItemForm(forms.Form):
     text = forms.CharField(label=_("What is to be done"), max_length=500)
     owner = forms.TypedChoiceField(label=_("Who does it"), choices=(), coerce=int)

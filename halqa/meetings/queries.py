@@ -120,9 +120,12 @@ def meeting_page(meeting: Meeting, viewer, can) -> dict:
             .values_list("pk", flat=True)
         )
         series_count, series_position = len(ids), ids.index(meeting.pk) + 1
-    preparation = []
     if meeting.case_id:
         preparation = list(meeting.case.preparation.order_by("created_at", "id"))
+    else:
+        preparation = list(meeting.preparation.select_related("added_by").order_by("created_at", "id"))
+    for item in preparation:
+        item.added_by_name = names.get(item.added_by_id, "") if item.added_by_id else ""
     return {
         "agenda": agenda,
         "agenda_minutes": sum(item.minutes for item in agenda),

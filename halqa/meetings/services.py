@@ -30,7 +30,7 @@ from halqa.cases import services as cases
 from halqa.cases.access import CONTRIBUTE as CASE_CONTRIBUTE
 from halqa.cases.access import VIEW as CASE_VIEW
 from halqa.cases.access import case_access
-from halqa.cases.models import Case, CaseMember, SessionNote
+from halqa.cases.models import Case, CaseMember, PreparationItem, SessionNote
 from halqa.cases.models import Stage as CaseStage
 from halqa.cases.records import _text
 from halqa.communities.access import community_access
@@ -542,6 +542,76 @@ def mark_prepared(meeting: Meeting, *, actor: User, prepared: bool = True) -> Pa
     if locked.case_id and CaseMember.objects.filter(case_id=locked.case_id, user=actor).exists():
         cases.mark_prepared(locked.case, actor=actor, prepared=prepared)
     return place
+
+
+# --- A community meeting's preparation list ------------------------------------------------------
+
+MAX_PREPARATION = 100
+
+
+def may_add_source(meeting: Meeting, allowed) -> bool:
+    """The organiser (and whoever manages the meeting) and its participants add sources to a
+    scheduled community meeting; a case session reads its case's list (added on the case's page)."""
+    if meeting.case_id or meeting.is_cancelled:
+        return False
+    return MANAGE in allowed or RESPOND in allowed
+
+
+def may_remove_source(actor: User, item: PreparationItem, allowed) -> bool:
+    """Who added it (while they may add), or whoever manages the meeting."""
+    return MANAGE in allowed or (item.added_by_id == actor.pk and RESPOND in allowed)
+
+
+@transaction.atomic
+def add_source(meeting: Meeting, *, actor: User, title: str, url: str = "", note: str = "") -> PreparationItem:
+    """A participant or the organiser adds a source to read before a community meeting, with a
+    note on why it helps (the reading list of seed 004, stage 4)."""
+    locked = _lock(meeting)
+    allowed = meeting_access.allowed(actor, locked)
+    allowed.need(VIEW)
+    if locked.case_id:
+        raise ValidationError(_("The sources of a case session are added on the case's page."))
+    if locked.is_cancelled:
+        raise ValidationError(_("A cancelled meeting cannot be changed."))
+    if not may_add_source(locked, allowed):
+        raise PermissionDenied(_("Only the participants and the organiser add sources."))
+    title = _text(title, "title", max_length=200, required=_("Name the source."))
+    url = _text(url, "url", max_length=500)
+    if url:
+        try:
+            _urls(url)
+        except ValidationError:
+            raise ValidationError({"url": _("Give a web address starting with http:// or https://.")}) from None
+    note = _text(note, "note", max_length=2000)
+    if PreparationItem.objects.filter(meeting=locked).count() >= MAX_PREPARATION:
+        raise ValidationError({"title": _("A reading list has at most %(max)s sources.") % {"max": MAX_PREPARATION}})
+    item = PreparationItem.objects.create(meeting=locked, title=title, url=url, note=note, added_by=actor)
+    record(
+        Verb.MEETING_PREPARATION_ADDED,
+        actor=actor,
+        target=locked,
+        after={"item": item.pk, "title": title},
+        **_where(locked),
+    )
+    return item
+
+
+@transaction.atomic
+def remove_source(item: PreparationItem, *, actor: User) -> None:
+    locked = _lock(item.meeting)
+    allowed = meeting_access.allowed(actor, locked)
+    allowed.need(VIEW)
+    if not may_remove_source(actor, item, allowed):
+        raise PermissionDenied(_("Only who added it or the organiser removes a source."))
+    title, item_pk = item.title, item.pk
+    item.delete()
+    record(
+        Verb.MEETING_PREPARATION_REMOVED,
+        actor=actor,
+        target=locked,
+        before={"item": item_pk, "title": title},
+        **_where(locked),
+    )
 
 
 def _begun(locked: Meeting, what: str) -> None:

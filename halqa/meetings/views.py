@@ -21,13 +21,14 @@ from django.views.decorators.http import require_POST
 from halqa.accounts.models import User
 from halqa.cases.access import CONTRIBUTE as CASE_CONTRIBUTE
 from halqa.cases.access import case_access
+from halqa.cases.models import PreparationItem
 from halqa.cases.queries import cases_visible_to
 from halqa.communities.access import community_access
 from halqa.communities.rules import MANAGE_PROGRAM
 from halqa.orgs.views import add_form_errors
 
 from . import ics, queries, services
-from .access import MANAGE, RESPOND, SIGN_UP, meeting_access
+from .access import MANAGE, RESPOND, SIGN_UP, VIEW, meeting_access
 from .forms import (
     ActionItemForm,
     AgendaItemForm,
@@ -37,6 +38,7 @@ from .forms import (
     MeetingForm,
     MinutesForm,
     RsvpForm,
+    SourceForm,
 )
 from .models import ActionItem, AgendaItem, CalendarFeed, Meeting, Participant
 
@@ -90,6 +92,10 @@ def _page(request: HttpRequest, meeting: Meeting, can, *, status: int = 200, **f
             forms.setdefault("action_form", ActionItemForm(participants=participants))
     if RESPOND in can and me is not None:
         forms.setdefault("rsvp_form", RsvpForm(initial={"rsvp": me.rsvp}))
+    if services.may_add_source(meeting, can):
+        forms.setdefault("source_form", SourceForm())
+    for item in shown["preparation"]:
+        item.removable = not meeting.case_id and services.may_remove_source(request.user, item, can)
     for item in shown["action_items"]:
         item.may_complete = item.owner_id == request.user.pk or MANAGE in can
     context = {
@@ -349,6 +355,33 @@ def meeting_prepared(request: HttpRequest, pk: int) -> HttpResponse:
         act=lambda meeting, data: services.mark_prepared(meeting, actor=request.user, prepared=prepared),
         done=_("You are marked prepared.") if prepared else _("Your prepared mark was taken back."),
     )
+
+
+@login_required
+@require_POST
+def meeting_source_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post(
+        request,
+        pk,
+        need=VIEW,
+        anchor="#preparation",
+        form_name="source_form",
+        make_form=lambda meeting, data: SourceForm(data),
+        act=lambda meeting, data: services.add_source(
+            meeting, actor=request.user, title=data["title"], url=data["url"], note=data["note"]
+        ),
+        done=_("The source was added to the reading list."),
+    )
+
+
+@login_required
+@require_POST
+def meeting_source_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    meeting, can = _meeting(request, pk)
+    item = get_object_or_404(PreparationItem, meeting=meeting, pk=item_pk)
+    services.remove_source(item, actor=request.user)
+    messages.success(request, _("The source was removed."))
+    return redirect(f"{meeting.get_absolute_url()}#preparation")
 
 
 @login_required

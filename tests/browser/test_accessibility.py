@@ -215,6 +215,8 @@ POST_ONLY = {
     "meetings:sign_up": "meetings:detail",
     "meetings:rsvp": "meetings:detail",
     "meetings:prepared": "meetings:detail",
+    "meetings:source_add": "meetings:detail",
+    "meetings:source_remove": "meetings:detail",
     "meetings:attendance": "meetings:detail",
     "meetings:minutes": "meetings:detail",
     "meetings:agenda_add": "meetings:detail",
