@@ -26,7 +26,7 @@ from halqa.orgs.access import standing
 from halqa.orgs.models import School
 
 from . import planning, workflow
-from .access import MANAGE, MOVE, REQUESTER, case_access, coordinated_schools
+from .access import CONTRIBUTE, MANAGE, MOVE, REQUESTER, case_access, coordinated_schools
 from .locks import lock_case, lock_column
 from .models import (
     FINAL_STAGES,
@@ -469,6 +469,32 @@ def _move(
         target=locked,
         before=before,
         after=_moved(to, note=note.strip(), over_limit=over_limit),
+        school=locked.school_id,
+        community=locked.community_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def set_session_at(case: Case, *, actor: User, at) -> Case:
+    """The case's session date follows its scheduled session (moved or cancelled in the meetings
+    app), for whoever works on the case; `None` clears it (not while the case is "session
+    scheduled", which needs a date). Recorded on the case's trail; no change, no event."""
+    locked = lock_case(case)
+    case_access.allowed(actor, locked).need(CONTRIBUTE)
+    if at is None and locked.stage == Stage.SCHEDULED:
+        raise ValidationError({"session_at": str(workflow.NEEDS_MESSAGES["session_at"])})
+    if locked.session_at == at:
+        return locked
+    before = {"session_at": locked.session_at.isoformat() if locked.session_at else None}
+    locked.session_at = at
+    locked.save(update_fields=["session_at"])
+    record(
+        Verb.CASE_SESSION_MOVED,
+        actor=actor,
+        target=locked,
+        before=before,
+        after={"session_at": at.isoformat() if at else None},
         school=locked.school_id,
         community=locked.community_id,
     )

@@ -58,6 +58,7 @@ class Verb(models.TextChoices):
     CASE_PREPARED = "case.prepared", _("Marked prepared for the session")
     CASE_UNPREPARED = "case.unprepared", _("Prepared mark withdrawn")
     CASE_SESSION_NOTE = "case.session_note", _("Session notes written")
+    CASE_SESSION_MOVED = "case.session_moved", _("Session date changed")
     CASE_DRAFT_SAVED = "case.draft_saved", _("Draft solution saved")
     # meetings
     MEETING_CREATED = "meeting.created", _("Meeting scheduled")

@@ -372,7 +372,21 @@ def update_meeting(meeting: Meeting, *, actor: User, agenda=None, scope: str = "
     if len(targets) > 1:
         after.update(scope="following", meetings=changed)
     record(Verb.MEETING_UPDATED, actor=actor, target=locked, before=before, after=after, **_where(locked))
+    if locked.case_id and moved:
+        _case_session_follows(locked.case, actor=actor)
     return locked
+
+
+def _case_session_follows(case: Case, *, actor: User) -> None:
+    """The case's `session_at` is the start of its next scheduled session (one not yet over);
+    with none left it is cleared once the case is back in "group formed"."""
+    upcoming = (
+        case.meetings.filter(status=Status.SCHEDULED, ends_at__gte=timezone.now()).order_by("starts_at", "id").first()
+    )
+    if upcoming is not None:
+        cases.set_session_at(case, actor=actor, at=upcoming.starts_at)
+    elif Case.objects.filter(pk=case.pk, stage=CaseStage.MATCHED).exists():
+        cases.set_session_at(case, actor=actor, at=None)
 
 
 @transaction.atomic
@@ -409,6 +423,8 @@ def cancel_meeting(meeting: Meeting, *, actor: User, reason: str = "", scope: st
         and not case.meetings.filter(status=Status.SCHEDULED).exists()
     ):
         cases.move(case, actor=actor, to=CaseStage.MATCHED, note=reason or _("The session was cancelled."))
+    if case is not None:
+        _case_session_follows(case, actor=actor)
     return locked
 
 

@@ -392,3 +392,37 @@ def test_minutes_can_move_the_case_on_through_its_transitions(m):
         "in_session",
         "drafting",
     ]
+
+
+def test_the_cases_session_date_follows_its_session_moved_or_cancelled(m):
+    cases.move(m.case, actor=m.principal, to=Stage.MATCHED)
+    first = services.create_meeting(actor=m.colleague, case=m.case, title="First", place="Library", **when(7))
+    second = services.create_meeting(actor=m.colleague, case=m.case, title="Second", place="Library", **when(9))
+    services.update_meeting(first, actor=m.colleague, **when(3))
+    first.refresh_from_db()
+    assert Case.objects.get(pk=m.case.pk).session_at == first.starts_at
+    moved = Event.objects.get(verb=Verb.CASE_SESSION_MOVED, target_id=m.case.pk, actor=m.colleague)
+    assert moved.after == {"session_at": first.starts_at.isoformat()}
+    # A change of place alone leaves the date (and the trail) alone.
+    services.update_meeting(first, actor=m.colleague, place="Room 4")
+    assert Event.objects.filter(verb=Verb.CASE_SESSION_MOVED).count() == 1
+    # Cancelling the first: the date follows the second; cancelling it too: back to "group formed", no date.
+    services.cancel_meeting(first, actor=m.colleague)
+    case = Case.objects.get(pk=m.case.pk)
+    assert case.stage == Stage.SCHEDULED and case.session_at == second.starts_at
+    services.cancel_meeting(second, actor=m.principal)
+    case = Case.objects.get(pk=m.case.pk)
+    assert case.stage == Stage.MATCHED and case.session_at is None
+    assert Event.objects.filter(verb=Verb.CASE_SESSION_MOVED, target_id=m.case.pk).count() == 3
+
+
+def test_set_session_at_needs_someone_working_on_the_case(m):
+    cases.move(m.case, actor=m.principal, to=Stage.MATCHED)
+    services.create_meeting(actor=m.colleague, case=m.case, title="First", place="Library", **when(7))
+    with pytest.raises((PermissionDenied, Http404)):
+        cases.set_session_at(m.case, actor=m.expert, at=timezone.now())
+    with pytest.raises((PermissionDenied, Http404)):
+        cases.set_session_at(m.case, actor=m.other_teacher, at=timezone.now())
+    with pytest.raises(ValidationError):  # "session scheduled" needs a date
+        cases.set_session_at(m.case, actor=m.colleague, at=None)
+    assert Case.objects.get(pk=m.case.pk).session_at is not None
