@@ -477,7 +477,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={201: MeetingSourceSerializer},
         summary="Add a source to a community meeting's preparation list",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def preparation(self, request, pk=None):
         meeting, can = self._meeting()
         if request.method == "GET":

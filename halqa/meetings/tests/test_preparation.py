@@ -135,3 +135,32 @@ def test_the_page_shows_the_list_and_adds_through_its_form(a, client):
     client.force_login(a.expert)
     assert client.post(reverse("meetings:source_remove", args=[a.meeting.pk, item.pk])).status_code == 302
     assert not PreparationItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"title": None}, {"title": ["a"]}, {"title": "A", "url": {"x": 1}}, {"title": "A", "note": None}],
+)
+def test_the_api_refuses_malformed_bodies(a, body):
+    answer = api_as(a.colleague).post(f"{API}{a.meeting.pk}/preparation/", body, format="json")
+    assert answer.status_code == 400
+    assert not PreparationItem.objects.exists()
+
+
+def test_a_case_sessions_list_is_its_cases_and_takes_no_source_here(a):
+    from halqa.cases import services as cases
+    from halqa.cases.models import Case, Stage
+
+    from .test_services import STORY
+
+    case = cases.submit_case(actor=a.teacher, school=a.school, **STORY)
+    cases.triage(case, actor=a.principal, community=a.community, assign=True)
+    cases.add_to_group(case, actor=a.principal, person=a.colleague, role="lead")
+    cases.move(Case.objects.get(pk=case.pk), actor=a.principal, to=Stage.MATCHED)
+    cases.add_preparation_item(case, actor=a.colleague, title="The case's own source")
+    session = services.create_meeting(actor=a.colleague, case=case, title="Session", place="Library", **when())
+    listed = api_as(a.teacher).get(f"{API}{session.pk}/preparation/")
+    assert [row["title"] for row in listed.json()] == ["The case's own source"]
+    answer = api_as(a.colleague).post(f"{API}{session.pk}/preparation/", SOURCE, format="json")
+    assert answer.status_code == 400
+    assert PreparationItem.objects.filter(meeting__isnull=False).count() == 0
