@@ -351,6 +351,8 @@ class PreparationItem(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("link"), max_length=500, blank=True)
+    # A library product as the source, shown as a link to whoever may see it.
+    product = models.ForeignKey("library.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(_("why it helps"), max_length=2000, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -179,9 +179,14 @@ class MeetingSourceSerializer(serializers.Serializer):
     """A source on a meeting's preparation list (a case session lists its case's sources)."""
 
     id = serializers.IntegerField(read_only=True)
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="A library item's title when empty."
+    )
     url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    product = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A library item's id (shown to who may see it)."
+    )
     added_by_name = serializers.CharField(read_only=True, allow_blank=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -191,6 +196,7 @@ class MeetingSourceSerializer(serializers.Serializer):
             "title": item.title,
             "url": item.url,
             "note": item.note,
+            "product": item.product_id if getattr(item, "product_url", "") else None,
             "added_by_name": getattr(item, "added_by_name", ""),
             "created_at": serializers.DateTimeField().to_representation(item.created_at),
         }
@@ -486,10 +492,18 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = MeetingSourceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        product = None
+        if fields["product"] is not None:
+            from halqa.library.models import Product
+
+            product = Product.objects.filter(pk=fields["product"]).first()
+            if product is None:
+                raise exceptions.ValidationError({"product": [_("Choose a library item you can see.")]})
         item = services.add_source(
-            meeting, actor=request.user, title=fields["title"], url=fields["url"], note=fields["note"]
+            meeting, actor=request.user, title=fields["title"], url=fields["url"], note=fields["note"], product=product
         )
         item.added_by_name = request.user.display_name
+        item.product_url = product.get_absolute_url() if product is not None else ""
         return Response(MeetingSourceSerializer(item).data, status=201)
 
     @extend_schema(request=None, responses={204: None}, summary="Remove a source from the preparation list")

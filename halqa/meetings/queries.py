@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from .access import meeting_access
@@ -124,8 +125,14 @@ def meeting_page(meeting: Meeting, viewer, can) -> dict:
         preparation = list(meeting.case.preparation.order_by("created_at", "id"))
     else:
         preparation = list(meeting.preparation.select_related("added_by").order_by("created_at", "id"))
+    products = {item.product_id for item in preparation if item.product_id}
+    if products:  # a library item is a link only for whoever may see it (one query)
+        from halqa.library.access import product_access
+
+        products = set(product_access.rows(viewer).filter(pk__in=products).values_list("pk", flat=True))
     for item in preparation:
         item.added_by_name = names.get(item.added_by_id, "") if item.added_by_id else ""
+        item.product_url = reverse("library:product", args=[item.product_id]) if item.product_id in products else ""
     return {
         "agenda": agenda,
         "agenda_minutes": sum(item.minutes for item in agenda),

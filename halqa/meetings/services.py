@@ -579,9 +579,12 @@ def may_remove_source(actor: User, item: PreparationItem, allowed) -> bool:
 
 
 @transaction.atomic
-def add_source(meeting: Meeting, *, actor: User, title: str, url: str = "", note: str = "") -> PreparationItem:
+def add_source(
+    meeting: Meeting, *, actor: User, title: str = "", url: str = "", note: str = "", product=None
+) -> PreparationItem:
     """A participant or the organiser adds a source to read before a community meeting, with a
-    note on why it helps (the reading list of seed 004, stage 4)."""
+    note on why it helps (the reading list of seed 004, stage 4): a link, or a library product the
+    actor may see (its title when none is given)."""
     locked = _lock(meeting)
     allowed = meeting_access.allowed(actor, locked)
     allowed.need(VIEW)
@@ -591,6 +594,13 @@ def add_source(meeting: Meeting, *, actor: User, title: str, url: str = "", note
         raise ValidationError(_("A cancelled meeting cannot be changed."))
     if not may_add_source(locked, allowed):
         raise PermissionDenied(_("Only the participants and the organiser add sources."))
+    if product is not None:
+        from halqa.library.access import product_access
+
+        if product_access.read_action not in product_access.allowed(actor, product):
+            raise ValidationError({"product": _("Choose a library item you can see.")})
+        if title is None or not str(title).strip():
+            title = product.title[:200]
     title = _text(title, "title", max_length=200, required=_("Name the source."))
     url = _text(url, "url", max_length=500)
     if url:
@@ -601,12 +611,14 @@ def add_source(meeting: Meeting, *, actor: User, title: str, url: str = "", note
     note = _text(note, "note", max_length=2000)
     if PreparationItem.objects.filter(meeting=locked).count() >= MAX_PREPARATION:
         raise ValidationError({"title": _("A reading list has at most %(max)s sources.") % {"max": MAX_PREPARATION}})
-    item = PreparationItem.objects.create(meeting=locked, title=title, url=url, note=note, added_by=actor)
+    item = PreparationItem.objects.create(
+        meeting=locked, title=title, url=url, note=note, product=product, added_by=actor
+    )
     record(
         Verb.MEETING_PREPARATION_ADDED,
         actor=actor,
         target=locked,
-        after={"item": item.pk, "title": title},
+        after={"item": item.pk, "title": title, **({"product": product.pk} if product is not None else {})},
         **_where(locked),
     )
     return item

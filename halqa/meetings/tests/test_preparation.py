@@ -164,3 +164,31 @@ def test_a_case_sessions_list_is_its_cases_and_takes_no_source_here(a):
     answer = api_as(a.colleague).post(f"{API}{session.pk}/preparation/", SOURCE, format="json")
     assert answer.status_code == 400
     assert PreparationItem.objects.filter(meeting__isnull=False).count() == 0
+
+
+def test_a_library_item_as_a_source_is_a_link_only_for_who_may_see_it(a, client):
+    from halqa.library import services as library
+
+    draft = library.start(actor=a.colleague, title="Our exit-ticket guide", body="Steps.", language="en")
+    services.sign_up(a.meeting, actor=a.expert)
+    # The expert may not see the facilitator's draft: they may not add it, and see no link to it.
+    with pytest.raises(ValidationError) as refused:
+        services.add_source(a.meeting, actor=a.expert, product=draft)
+    assert "product" in refused.value.message_dict
+    answer = api_as(a.expert).post(f"{API}{a.meeting.pk}/preparation/", {"product": draft.pk}, format="json")
+    assert answer.status_code == 400 and "product" in answer.json()
+    assert (
+        api_as(a.expert).post(f"{API}{a.meeting.pk}/preparation/", {"product": 99999999}, format="json").status_code
+        == 400
+    )
+    assert not PreparationItem.objects.exists()
+    added = api_as(a.colleague).post(f"{API}{a.meeting.pk}/preparation/", {"product": draft.pk}, format="json")
+    assert added.status_code == 201 and added.json()["title"] == "Our exit-ticket guide"
+    assert added.json()["product"] == draft.pk
+    link = reverse("library:product", args=[draft.pk]).encode()
+    client.force_login(a.colleague)
+    assert link in client.get(reverse("meetings:detail", args=[a.meeting.pk])).content
+    client.force_login(a.expert)
+    page = client.get(reverse("meetings:detail", args=[a.meeting.pk]))
+    assert b"Our exit-ticket guide" in page.content and link not in page.content
+    assert api_as(a.expert).get(f"{API}{a.meeting.pk}/preparation/").json()[0]["product"] is None
