@@ -4,6 +4,10 @@ return them; pages also search only within what the person may see (`ProductAcce
 
 from __future__ import annotations
 
+import html
+
+from django.utils.html import strip_tags
+
 from halqa.search import registry
 from halqa.search.registry import Source
 
@@ -13,12 +17,14 @@ from .models import Product, Status
 def read_product(object_id: int) -> Source | None:
     product = (
         Product.objects.filter(pk=object_id, status=Status.PUBLISHED)
-        .only("title", "summary", "body", "what_failed", "language")
+        .only("title", "summary", "body_html", "what_failed", "language")
         .first()
     )
     if product is None:
         return None
-    text = "\n\n".join(part for part in (product.summary, product.body, product.what_failed) if part)
+    # The body as its reader sees it (its Markdown rendered, tags dropped): snippets show no "##".
+    body = html.unescape(strip_tags(product.body_html)).strip()
+    text = "\n\n".join(part for part in (product.summary, body, product.what_failed) if part)
     return Source(language=product.language, title=product.title, text=text)
 
 

@@ -479,3 +479,18 @@ def test_the_co_author_form_on_the_product_page(lib, login):
     assert login(w.teacher).post(url, {"user": ""}).status_code == 400
     assert login(w.teacher).post(url, {"user": w.colleague.pk, "contribution": "Examples"}).status_code == 302
     assert Author.objects.get(product=product, user=w.colleague).contribution == "Examples"
+
+
+def test_the_search_reads_the_body_as_its_reader_sees_it(lib):
+    """Snippets come from the indexed text: the Markdown rendered and its tags dropped, entities
+    read back, so a result shows no "##" or "&amp;"."""
+    from halqa.library.search import read_product
+
+    product = services.from_case(lib.case, actor=lib.colleague)
+    services.revise(
+        product, actor=lib.colleague, body="## Exit tickets\n\nQuestions & answers, **briefly**.", note="Shorter"
+    )
+    Product.objects.filter(pk=product.pk).update(status=Status.PUBLISHED)
+    text = read_product(product.pk).text
+    assert "Exit tickets" in text and "Questions & answers, briefly." in text
+    assert "##" not in text and "**" not in text and "&amp;" not in text and "<" not in text
