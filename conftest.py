@@ -164,6 +164,21 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def each_test_starts_in_the_default_language_and_zone():
+    """Django keeps the active language and time zone per thread, and a request as a Persian
+    teacher leaves them behind: a later test in the same process that reads a sentence made outside
+    a request (a service's error, a notification) would read it in Persian."""
+    from django.conf import settings as django_settings
+    from django.utils import timezone, translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def api_throttles_out_of_the_way(settings):
     """The suite and the API fuzzer send far more requests than a person; the throttles still run, at
     rates nothing reaches (halqa/api/tests/test_limits.py tests the real ones)."""
