@@ -79,10 +79,15 @@ class Product(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # how many people used it (the rows of Use): kept by services.record_use, sorted on by "most used"
+    uses = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "published_at"], name="product_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="product_status_idx"),
+            models.Index(fields=["status", "-uses", "-published_at", "-id"], name="product_used_idx"),
+        ]
         verbose_name = _("product")
         verbose_name_plural = _("products")
 
@@ -192,3 +197,27 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}: {self.score}"
+
+
+class UseKind(models.TextChoices):
+    READ = "read", _("read")
+    PDF = "pdf", _("downloaded")
+    PRINT = "print", _("printed")
+    SOURCE = "source", _("added as a meeting's source")
+
+
+class Use(models.Model):
+    """A person used a published product (the first time only: one row per person and product, so
+    reading it again counts nothing): opened its page, downloaded its PDF, printed it, or added it
+    to a meeting's reading list. Its authors' own uses are not counted."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="used_by")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    how = models.CharField(max_length=8, choices=UseKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "user"], name="product_use_once")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.user_id} {self.how}"
