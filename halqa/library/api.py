@@ -36,6 +36,8 @@ class ProductSerializer(serializers.ModelSerializer):
     community = serializers.IntegerField(source="community_id", read_only=True, allow_null=True)
     school = serializers.IntegerField(source="school_id", read_only=True, allow_null=True)
     helpful = serializers.FloatField(read_only=True, allow_null=True, help_text="Average answer to 'did this help?'")
+    uses = serializers.IntegerField(read_only=True, help_text="How many people used it (read, downloaded, printed, "
+                                    "added it as a meeting's source), its authors apart; each person once.")  # fmt: skip
 
     class Meta:
         model = Product
@@ -54,6 +56,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "school",
             "published_at",
             "helpful",
+            "uses",
         ]
         read_only_fields = fields
 
@@ -146,6 +149,11 @@ class ProductFilterSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     subject = serializers.ChoiceField(choices=Subject.choices, required=False)
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
+    sort = serializers.ChoiceField(
+        choices=[("new", "newest first"), ("helpful", "most helpful"), ("used", "most used")],
+        required=False,
+        help_text="The order (without q; a search is ordered by relevance).",
+    )
 
 
 class ProductRevisionSerializer(serializers.Serializer):
@@ -243,6 +251,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             ids = search.search_ids(data["q"], kind="product", within=found.filter(status=Status.PUBLISHED), limit=200)
             order = {pk: n for n, pk in enumerate(ids)}
             return sorted(found.filter(pk__in=ids), key=lambda product: order[product.pk])
+        if data.get("sort"):
+            return queries.ordered(found, data["sort"])
         return found.order_by("-published_at", "-created_at", "-pk")
 
     def _product(self):

@@ -68,7 +68,9 @@ class FilterForm(forms.Form):
         empty_label="—",
     )
     sort = forms.ChoiceField(
-        label=_("Order"), choices=[("new", _("Newest")), ("helpful", _("Most helpful"))], required=False
+        label=_("Order"),
+        choices=[("new", _("Newest")), ("helpful", _("Most helpful")), ("used", _("Most used"))],
+        required=False,
     )
 
 

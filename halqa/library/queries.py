@@ -50,11 +50,21 @@ def library(user, *, q: str = "", kind="", audience="", subject="", grade="", la
         snippets = {hit.object_id: hit for hit in hits}
         by_id = {product.pk: product for product in found.filter(pk__in=list(snippets))}
         return [by_id[pk] for pk in snippets if pk in by_id], snippets
-    if sort == "helpful":
-        found = found.order_by("-helpful", "-rated", "-published_at", "-pk")
-    else:
-        found = found.order_by("-published_at", "-pk")
-    return found, snippets
+    return ordered(found, sort), snippets
+
+
+SORTS = {
+    "new": ("-published_at", "-pk"),
+    "helpful": ("-helpful", "-rated", "-published_at", "-pk"),
+    # how many people used it (services.record_use), newest first among equals
+    "used": ("-uses", "-published_at", "-pk"),
+}
+
+
+def ordered(found: QuerySet[Product], sort: str = "new") -> QuerySet[Product]:
+    """Newest first, most helpful (needs the `helpful` and `rated` annotations) or most used; each
+    ends with the id, so pages never repeat or skip a product."""
+    return found.order_by(*SORTS.get(sort or "new", SORTS["new"]))
 
 
 def get_for(user, pk: int):

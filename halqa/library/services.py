@@ -27,7 +27,7 @@ from halqa.events import record
 from halqa.events.models import Verb
 from halqa.search import services as search
 
-from . import richtext
+from . import pdf, richtext
 from .access import EDIT, MANAGE, RATE, REVIEW, VIEW, product_access
 from .models import Assignment, Author, Decision, Kind, Licence, Product, Rating, Review, Revision, Status, joined
 
@@ -196,6 +196,7 @@ def revise(product: Product, *, actor, note: str = "", topics=None, **data) -> P
     _topics(locked, topics)
     revision = _new_revision(locked, actor=actor, note=note)
     record(Verb.PRODUCT_REVISED, actor=actor, target=locked, after={"revision": revision.number}, **_where(locked))
+    pdf.schedule(locked)
     return locked
 
 
@@ -321,6 +322,7 @@ def publish(product: Product, *, actor) -> Product:
     locked.save(update_fields=["status", "published_at", "case_note", "updated_at"])
     record(Verb.PRODUCT_PUBLISHED, actor=actor, target=locked, after={"status": locked.status}, **_where(locked))
     search.schedule("product", locked.pk)
+    pdf.schedule(locked)
     return locked
 
 
@@ -388,3 +390,30 @@ def compare(product: Product, *, actor, first: int, second: int):
         name: richtext.compare(getattr(a, name), getattr(b, name))
         for name in ("title", "summary", "body", "what_failed")
     }
+
+
+def record_use(product: Product, *, actor, how: str, allowed=None) -> bool:
+    """Note that `actor` used a published product they may see (read its page, downloaded its PDF,
+    printed it, added it to a meeting's reading list): once per person, never by its authors, never
+    for anonymous visitors (nobody to count once). `allowed` is the caller's answer from the access
+    policy for this actor and product, when it has one. True when this was the person's first use.
+
+    A read, not a change: it records no event and sends nothing. The count is recounted from the
+    rows, so two first uses at once (two tabs) still count one."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    from .access import authored_by
+    from .models import Use, UseKind
+
+    if actor is None or not actor.is_authenticated or product.status != Status.PUBLISHED:
+        return False
+    _choice(how, UseKind, "how", "unknown use")
+    allowed = allowed if allowed is not None else product_access.allowed(actor, product)
+    if VIEW not in allowed or product.pk in authored_by(actor):
+        return False
+    if Use.objects.filter(product=product, user=actor).exists():
+        return False
+    Use.objects.bulk_create([Use(product=product, user=actor, how=how)], ignore_conflicts=True)
+    count = Use.objects.filter(product=OuterRef("pk")).order_by().values("product").annotate(n=Count("pk"))
+    Product.objects.filter(pk=product.pk).update(uses=Subquery(count.values("n")))
+    return True

@@ -9,6 +9,7 @@ urlpatterns = [
     path("from-case/<int:pk>/", views.from_case, name="from_case"),
     path("<int:pk>/", views.product_detail, name="product"),
     path("<int:pk>/print/", views.product_print, name="print"),
+    path("<int:pk>/pdf/", views.product_pdf, name="pdf"),
     path("<int:pk>/edit/", views.product_edit, name="edit"),
     path("<int:pk>/compare/", views.product_compare, name="compare"),
     path("<int:pk>/submit/", views.product_submit, name="submit"),

@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,10 +22,10 @@ from halqa.cases.models import Case
 from halqa.cases.vocabulary import topic_label
 from halqa.orgs.views import add_form_errors
 
-from . import queries, services
+from . import pdf, queries, services
 from .access import authored_by, product_access
 from .forms import AssignForm, CoAuthorForm, FilterForm, ProductForm, RateForm, RetractForm, ReviewForm
-from .models import Rating, Status
+from .models import Rating, Status, UseKind
 
 PER_PAGE = 20
 
@@ -93,6 +95,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated and not settings.LIBRARY_PUBLIC:
         return redirect_to_login(request.get_full_path())
     product, can = queries.get_for(request.user, pk)
+    services.record_use(product, actor=request.user, how=UseKind.READ, allowed=can)
     return _page(request, product, can)
 
 
@@ -105,7 +108,30 @@ def product_print(request: HttpRequest, pk: int) -> HttpResponse:
         "hidden": product.status == Status.RETRACTED,
         "authors": product.authors.select_related("user"),
     }
+    services.record_use(product, actor=request.user, how=UseKind.PRINT, allowed=can)
     return render(request, "library/print.html", context)
+
+
+def product_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The product as a PDF, for whoever may see it (a retracted one without its text): the cached
+    file, or rendered now when short; a long one not rendered yet is queued and the page says so."""
+    if not request.user.is_authenticated and not settings.LIBRARY_PUBLIC:
+        return redirect_to_login(request.get_full_path())
+    product, can = queries.get_for(request.user, pk)
+    doc = pdf.document(product)
+    if not pdf.ready(doc):
+        if not doc.small:
+            pdf.schedule(product)
+            response = render(request, "library/pdf_wait.html", {"product": product}, status=202)
+            response["Retry-After"] = "10"
+            return response
+        pdf.build(product)
+    services.record_use(product, actor=request.user, how=UseKind.PDF, allowed=can)
+    name = f"{slugify(product.title, allow_unicode=True)[:80] or 'product'}-{product.pk}.pdf"
+    response = FileResponse(default_storage.open(doc.name), as_attachment=True, filename=name)
+    response["Content-Type"] = "application/pdf"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _form_data(form) -> dict:

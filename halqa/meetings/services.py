@@ -614,6 +614,10 @@ def add_source(
     item = PreparationItem.objects.create(
         meeting=locked, title=title, url=url, note=note, product=product, added_by=actor
     )
+    if product is not None:  # a use of the library item ("most used")
+        from halqa.library.services import record_use
+
+        record_use(product, actor=actor, how="source")
     record(
         Verb.MEETING_PREPARATION_ADDED,
         actor=actor,

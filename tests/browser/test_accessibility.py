@@ -168,6 +168,7 @@ NOT_PAGES = {
     "discussions:attachment": "a file to download",
     "cases:attachment": "a file to download",
     "meetings:ics": "a calendar file (text/calendar) to download",
+    "library:pdf": "a product's PDF to download (its 'being prepared' page is base.html with a heading and a link)",
     "meetings:feed_ics": "a person's calendar feed (text/calendar) for calendar apps, behind a secret key",
     "events:audit_csv": "a CSV export",
 }
