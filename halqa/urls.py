@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", include("halqa.cases.urls")),
     path("meetings/", include("halqa.meetings.urls")),
     path("library/", include("halqa.library.urls")),
+    path("similar/", include("halqa.similar.urls")),
     path("discussions/", include("halqa.discussions.urls")),
     path("audit/", include("halqa.events.urls")),
     path("notifications/", include("halqa.notifications.urls")),

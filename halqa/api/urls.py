@@ -18,6 +18,7 @@ from halqa.meetings.api import MeetingViewSet
 from halqa.notifications.api import NotificationViewSet
 from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
 
+from halqa.similar.api import SimilarView
 router = DefaultRouter()
 router.include_format_suffixes = False  # one URL per resource: JSON, or the browsable page
 router.register("people", PeopleViewSet, basename="person")
@@ -43,6 +44,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("verify/<str:code>/", VerifyDecisionView.as_view(), name="verify-decision"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("similar/", SimilarView.as_view(), name="similar"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
 ]

@@ -23,15 +23,19 @@ class Backend:
     vendor = ""
     SQL = ""
 
-    def match_expression(self, groups: list[frozenset[str]]) -> str:
+    def match_expression(self, groups: list[frozenset[str]], any_group: bool = False) -> str:
         raise NotImplementedError
 
-    def candidates(self, groups: list[frozenset[str]], documents: QuerySet, limit: int) -> list[int]:
-        """Ids of the `documents` (a queryset of SearchDocument) that have a token of every group:
-        of the newest RANKED such documents, the `limit` the database ranks best."""
+    def candidates(
+        self, groups: list[frozenset[str]], documents: QuerySet, limit: int, *, any_group: bool = False
+    ) -> list[int]:
+        """Ids of the `documents` (a queryset of SearchDocument) that have a token of every group
+        (of any group with `any_group`, as similar cases ask with a whole story): of the newest
+        RANKED such documents, the `limit` the database ranks best."""
         subquery, params = documents.values("id").query.sql_with_params()
+        expression = self.match_expression(groups, any_group)
         with connection.cursor() as cursor:
-            cursor.execute(self.SQL.format(documents=subquery), [self.match_expression(groups), *params, RANKED, limit])
+            cursor.execute(self.SQL.format(documents=subquery), [expression, *params, RANKED, limit])
             return [row[0] for row in cursor.fetchall()]
 
 
@@ -46,8 +50,10 @@ class SQLiteFTS5(Backend):
         "ORDER BY rank, id LIMIT %s"
     )
 
-    def match_expression(self, groups):
-        return " AND ".join("(" + " OR ".join(f'"{token}"' for token in sorted(group)) + ")" for group in groups)
+    def match_expression(self, groups, any_group=False):
+        return (" OR " if any_group else " AND ").join(
+            "(" + " OR ".join(f'"{token}"' for token in sorted(group)) + ")" for group in groups
+        )
 
 
 class PostgreSQLFullText(Backend):
@@ -59,8 +65,10 @@ class PostgreSQLFullText(Backend):
         "ORDER BY ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', m.vector, m.query) DESC, m.id LIMIT %s"
     )
 
-    def match_expression(self, groups):
-        return " & ".join("(" + " | ".join(f"'{token}'" for token in sorted(group)) + ")" for group in groups)
+    def match_expression(self, groups, any_group=False):
+        return (" | " if any_group else " & ").join(
+            "(" + " | ".join(f"'{token}'" for token in sorted(group)) + ")" for group in groups
+        )
 
 
 BACKENDS = {backend.vendor: backend for backend in (SQLiteFTS5(), PostgreSQLFullText())}

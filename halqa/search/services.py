@@ -69,11 +69,22 @@ def index(kind: str, object_id: int) -> str:
 
 
 def schedule(kind: str, object_id: int) -> None:
+# Called with (kind, object_id) after the commit beside the indexing, for what else follows an
+# object's text: similar cases' vectors (halqa.similar.apps) register here.
+ALSO_AFTER_COMMIT: list = []
+
+
     """Index the object in the task queue once the current transaction commits."""
     from .tasks import index_document
 
     registry.reader(kind)  # an unknown kind fails here, in the caller, not in the worker
-    transaction.on_commit(lambda: index_document.enqueue(kind, object_id))
+
+    def enqueue() -> None:
+        index_document.enqueue(kind, object_id)
+        for follow in ALSO_AFTER_COMMIT:
+            follow(kind, object_id)
+
+    transaction.on_commit(enqueue)
 
 
 def reindex(kinds: Iterable[str] | None = None) -> int:

@@ -175,12 +175,15 @@ NOT_PAGES = {
 
 # Actions: they refuse GET (checked by test_every_route_is_a_checked_page_or_left_out); their buttons
 # are on the page named here.
+    "similar:case": "an htmx fragment (similar cases) loaded into the case page (cases:detail)",
+    "similar:product": "an htmx fragment (related products) loaded into the product page (library:product)",
 POST_ONLY = {
     "set_language": "the header of every page",
     "accounts:api_token_create": "accounts:security",
     "accounts:api_token_revoke": "accounts:security",
     "orgs:invitation_revoke": "orgs:school_invitations",
     "orgs:invitation_resend": "orgs:school_invitations",
+    "similar:intake": "cases:new (an htmx fragment: similar cases while the story is written)",
     "orgs:holiday_delete": "orgs:school_holidays",
     "communities:goal_delete": "communities:goal_edit",
     "communities:goal_progress": "communities:detail",
