@@ -80,6 +80,12 @@ def tell_overdue_action_items() -> int:
     return tell_overdue()
 
 
+def embed_stale_vectors() -> int:
+    from halqa.similar.vectors import schedule_stale
+
+    return schedule_stale()
+
+
 JOBS = (
     Job("outbox-sweep", dt.timedelta(minutes=1), sweep_outbox),
     Job("prune-task-results", dt.timedelta(hours=1), prune_task_results),
@@ -88,6 +94,8 @@ JOBS = (
     Job("notification-digests", dt.timedelta(hours=1), send_notification_digests),
     Job("meeting-reminders", dt.timedelta(minutes=1), send_meeting_reminders),
     Job("action-items-overdue", dt.timedelta(hours=1), tell_overdue_action_items),
+    # Cases and products without a vector of the model in use (a new or changed model): one batch.
+    Job("similar-stale", dt.timedelta(minutes=10), embed_stale_vectors),
 )
 
 

@@ -12,7 +12,7 @@ from halqa.core import scheduler
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs: the outbox retry sweep, pruning task results and old outbox rows, "
-        "the notification digests, meeting reminders and overdue action items."
+        "the notification digests, meeting reminders, overdue action items and stale similar-case vectors."
     )
 
     def add_arguments(self, parser):
