@@ -65,7 +65,7 @@ LENIENT = {
     ),
 }
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("fuzz")]
+pytestmark = pytest.mark.django_db
 
 # The checks, and why:
 # - not_a_server_error: no 5xx, ever.
@@ -533,7 +533,11 @@ def fuzz(operation, callers) -> None:
     example()
 
 
-@pytest.mark.parametrize("shard", range(SHARDS))
+# Each shard is its own xdist group (one group for all of them would put every shard in one process).
+SHARD_PARAMS = [pytest.param(i, marks=pytest.mark.xdist_group(f"fuzz-{i}")) for i in range(SHARDS)]
+
+
+@pytest.mark.parametrize("shard", SHARD_PARAMS)
 def test_api_conforms_to_its_schema(shard, callers, subtests, record_property):
     for counter in (STATS, ANSWERS, FAILED, HOSTILE):
         counter.clear()
