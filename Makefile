@@ -44,6 +44,7 @@ test: install assets
 # SQLite by default; `make bench DATABASE_URL=postgres://user:pass@host/halqa_bench` for PostgreSQL.
 bench: install assets
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.search
 
 lint:
 	$(BIN)/ruff check .

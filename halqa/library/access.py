@@ -92,11 +92,17 @@ class ProductAccess(access.Policy):
         me = standing(user)
         if me.superuser:
             return Q(pk__isnull=False)
-        return (
-            Q(school_id__in=sorted(coordinated_schools(me)))
-            | Q(school__authority_id__in=sorted(me.admin_of))
-            | Q(community_id__in=sorted(_communities(user, facilitating=True)))
-        )
+        # only the parts this person has: an empty one would still join the schools for every row
+        parts = [
+            Q(school_id__in=sorted(coordinated_schools(me))) if coordinated_schools(me) else None,
+            Q(school__authority_id__in=sorted(me.admin_of)) if me.admin_of else None,
+            Q(community_id__in=sorted(communities)) if (communities := _communities(user, facilitating=True)) else None,
+        ]
+        found = Q(pk__in=[])
+        for part in parts:
+            if part is not None:
+                found |= part
+        return found
 
     def where(self, user, action: str) -> QuerySet[Product]:
         author = Q(pk__in=sorted(authored_by(user)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db.models import Avg, Count, QuerySet
 
@@ -41,16 +43,45 @@ def library(user, *, q: str = "", kind="", audience="", subject="", grade="", la
         found = found.filter(community=community)
     if school is not None:
         found = found.filter(school=school)
-    found = found.select_related("school", "community").annotate(
+    annotated = found.select_related("school", "community").annotate(
         helpful=Avg("ratings__score"), rated=Count("ratings", distinct=True)
     )
-    snippets = {}
     if q:
-        hits = search.search(q, within={"product": found}, kinds=["product"], limit=100)
-        snippets = {hit.object_id: hit for hit in hits}
-        by_id = {product.pk: product for product in found.filter(pk__in=list(snippets))}
-        return [by_id[pk] for pk in snippets if pk in by_id], snippets
-    return ordered(found, sort), snippets
+        # the search sees the plain filtered set (no join to the ratings in its subquery)
+        snippets: dict = {}
+        return Ranked(search.search_ids(q, kind="product", within=found, limit=FOUND), annotated, q, snippets), snippets
+    return ordered(annotated, sort), {}
+
+
+FOUND = 100  # products a search lists at most (five pages)
+
+
+class Ranked(Sequence):
+    """A search's products in the order of relevance, for a Paginator: the ids are ranked up front
+    (tokens only); the products and their snippets (the only text read) are fetched for the slice a
+    page takes, and the snippets are put into the shared `snippets` dict by object id."""
+
+    def __init__(self, ids: list[int], products: QuerySet[Product], query: str, snippets: dict):
+        self.ids, self.products, self.query, self.snippets = ids, products, query, snippets
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0] if index >= 0 else list(self)[index]  # IndexError past the end
+        ids = self.ids[index]
+        by_id = {product.pk: product for product in self.products.filter(pk__in=ids)}
+        self.snippets.update(search.hits(self.query, kind="product", object_ids=ids))
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, tuple, Ranked)) else NotImplemented
+
+    __hash__ = None
 
 
 SORTS = {

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
-RANKED = 5_000  # the newest matches ranked by the database; a word in more documents than this is
-# ranked among its newest 5,000 (ranking every match of a very common word costs 0.1-0.4 s at 100,000)
+RANKED = 2_000  # the newest matches ranked by the database; a word in more visible documents than
+# this is ranked among its newest 2,000 (bench/search.py: at 100,000 products the commonest word's
+# candidates cost 8 ms of SQLite and 39 ms of PostgreSQL at 2,000, 20 and 93 ms at 5,000)
 
 
 class Backend:
@@ -32,23 +34,32 @@ class Backend:
         """Ids of the `documents` (a queryset of SearchDocument) that have a token of every group
         (of any group with `any_group`, as similar cases ask with a whole story): of the newest
         RANKED such documents, the `limit` the database ranks best."""
-        subquery, params = documents.values("id").query.sql_with_params()
+        subquery, params = self.restrict(documents).query.sql_with_params()
         expression = self.match_expression(groups, any_group)
         with connection.cursor() as cursor:
             cursor.execute(self.SQL.format(documents=subquery), [expression, *params, RANKED, limit])
             return [row[0] for row in cursor.fetchall()]
 
+    def restrict(self, documents: QuerySet) -> QuerySet:
+        """The visible documents as the subquery the statement composes in."""
+        return documents.values("id")
+
 
 class SQLiteFTS5(Backend):
-    """The "+" keeps the ids' constraint away from FTS5, which would otherwise look each id up in
-    the index (seconds over 100,000 documents) instead of filtering its matches (milliseconds)."""
+    """FTS5 gives the matches newest first and each is checked by a correlated EXISTS (its document
+    by id, the object's visibility by id) until RANKED are found: the cost follows the matches read,
+    not the number of visible objects (an `IN (visible ids)` built all 100,000 of them for every
+    query, 45–75 ms, even for a word found twice)."""
 
     vendor = "sqlite"
     SQL = (
         "SELECT id FROM (SELECT search_fts.rowid AS id, bm25(search_fts, 4.0, 1.0) AS rank FROM search_fts "
-        "WHERE search_fts MATCH %s AND +search_fts.rowid IN ({documents}) ORDER BY search_fts.rowid DESC LIMIT %s) "
+        "WHERE search_fts MATCH %s AND EXISTS ({documents}) ORDER BY search_fts.rowid DESC LIMIT %s) "
         "ORDER BY rank, id LIMIT %s"
     )
+
+    def restrict(self, documents: QuerySet) -> QuerySet:
+        return documents.filter(id=RawSQL("search_fts.rowid", ())).values("id")
 
     def match_expression(self, groups, any_group=False):
         return (" OR " if any_group else " AND ").join(
@@ -57,13 +68,36 @@ class SQLiteFTS5(Backend):
 
 
 class PostgreSQLFullText(Backend):
+    """PostgreSQL reads a match's row to learn its id, whether from the GIN index's bitmap or from a
+    backward scan of the ids, so a common word (a quarter of 100,000) or an AND of common words
+    costs every match it reads. The newest RANKED visible matches are therefore looked for first
+    among the newest WINDOW documents (`d.id > floor`), and in all of them only when the window
+    holds fewer than RANKED (a rarer word: then there are few to read). The answer is the same
+    either way: when the window holds RANKED visible matches, they are the newest RANKED."""
+
     vendor = "postgresql"
+    WINDOW = 20_000
     SQL = (
-        "SELECT m.id FROM (SELECT d.id, d.vector, q.query FROM search_searchdocument d, "
-        "to_tsquery('simple'::regconfig, %s) q(query) WHERE d.vector @@ q.query AND d.id IN ({documents}) "
-        "ORDER BY d.id DESC LIMIT %s) m "
+        "SELECT m.id, count(*) OVER () FROM (SELECT d.id, d.vector, q.query "
+        "FROM search_searchdocument d, to_tsquery('simple'::regconfig, %s) q(query) "
+        "WHERE d.vector @@ q.query AND d.id > %s AND d.id IN ({documents}) ORDER BY d.id DESC LIMIT %s) m "
         "ORDER BY ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', m.vector, m.query) DESC, m.id LIMIT %s"
     )
+    NEWEST = "SELECT coalesce(max(id), 0) FROM search_searchdocument"
+
+    def candidates(self, groups, documents, limit, **options):
+        subquery, params = self.restrict(documents).query.sql_with_params()
+        expression = self.match_expression(groups, **options)
+        with connection.cursor() as cursor:
+            cursor.execute(self.NEWEST)
+            floor = cursor.fetchone()[0] - self.WINDOW
+            for bound in (floor, 0) if floor > 0 else (0,):
+                cursor.execute(self.SQL.format(documents=subquery), [expression, bound, *params, RANKED, limit])
+                rows = cursor.fetchall()
+                in_window = rows[0][1] if rows else 0  # the window's visible matches, up to RANKED
+                if bound == 0 or in_window >= RANKED:
+                    return [row[0] for row in rows]
+        return []
 
     def match_expression(self, groups, any_group=False):
         return (" | " if any_group else " & ").join(
