@@ -14,6 +14,7 @@ from halqa.communities.api import (
 )
 from halqa.discussions.api import PostViewSet, ThreadViewSet
 from halqa.library.api import ProductViewSet
+from halqa.library.api_work import RubricViewSet
 from halqa.meetings.api import MeetingViewSet
 from halqa.notifications.api import NotificationViewSet
 from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
@@ -38,6 +39,7 @@ router.register("posts", PostViewSet, basename="post")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("products", ProductViewSet, basename="product")
+router.register("rubrics", RubricViewSet, basename="rubric")
 
 app_name = "api"
 urlpatterns = [

@@ -501,6 +501,33 @@ def set_session_at(case: Case, *, actor: User, at) -> Case:
     return locked
 
 
+@transaction.atomic
+def follow_product_plan(case: Case, *, actor: User, due: dt.date | None, product_id: int) -> Case:
+    """The due date of the case's current stage follows its product's production plan (the library
+    calls this when the plan changes): while the case is being drafted or reviewed, that stage is
+    due when the plan's last open step is. Other stages, or a plan with nothing open, change
+    nothing; no change, no event. The library checked that the actor may plan the product."""
+    locked = lock_case(case)
+    if locked.stage not in (Stage.DRAFTING, Stage.IN_REVIEW) or due is None:
+        return locked
+    value = due.isoformat()
+    if (locked.due_dates or {}).get(locked.stage) == value:
+        return locked
+    before = {"stage": locked.stage, "due": (locked.due_dates or {}).get(locked.stage)}
+    locked.due_dates = {**(locked.due_dates or {}), locked.stage: value}
+    locked.save(update_fields=["due_dates", "updated_at"])
+    record(
+        Verb.CASE_DUE_FOLLOWS_PRODUCT,
+        actor=actor,
+        target=locked,
+        before=before,
+        after={"stage": locked.stage, "due": value, "product": product_id},
+        school=locked.school_id,
+        community=locked.community_id,
+    )
+    return locked
+
+
 def _moved(to: str, *, note: str, over_limit: str) -> dict:
     """What a move event keeps: the new stage, the note, and why a full column took the card (as the
     note when there is no other; in its own key always)."""

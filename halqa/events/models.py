@@ -59,6 +59,7 @@ class Verb(models.TextChoices):
     CASE_UNPREPARED = "case.unprepared", _("Prepared mark withdrawn")
     CASE_SESSION_NOTE = "case.session_note", _("Session notes written")
     CASE_SESSION_MOVED = "case.session_moved", _("Session date changed")
+    CASE_DUE_FOLLOWS_PRODUCT = "case.due_follows_product", _("Due date follows the product's plan")
     CASE_DRAFT_SAVED = "case.draft_saved", _("Draft solution saved")
     # meetings
     MEETING_CREATED = "meeting.created", _("Meeting scheduled")
@@ -90,6 +91,12 @@ class Verb(models.TextChoices):
     PRODUCT_PUBLISHED = "product.published", _("Product published")
     PRODUCT_RETRACTED = "product.retracted", _("Product retracted")
     PRODUCT_RATED = "product.rated", _("Product rated")
+    PRODUCT_PLAN_CHANGED = "product.plan_changed", _("Product's production plan changed")
+    PRODUCT_STEP_DONE = "product.step_done", _("Production step done")
+    PRODUCT_COMMENTED = "product.commented", _("Review comment written")
+    PRODUCT_COMMENT_ANSWERED = "product.comment_answered", _("Review comment answered")
+    PRODUCT_COMMENT_RESOLVED = "product.comment_resolved", _("Review comment resolved")
+    RUBRIC_CHANGED = "rubric.changed", _("Review rubric changed")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")
     NETWORK_UPDATED = "network.updated", _("Network changed")

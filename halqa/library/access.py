@@ -8,6 +8,8 @@
   admins) and the facilitators of its community.
 * Authors edit a draft (and submit it); an assigned reviewer reviews a product in review; stewards
   assign reviewers, publish and retract; whoever sees a published product may say whether it helped.
+* Before publishing, the authors and the stewards keep the production plan; assigned reviewers
+  comment (on the whole or a passage); authors, reviewers and stewards answer comments.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ EDIT = "edit"  # change a draft (a new revision) and submit it for review
 REVIEW = "review"
 MANAGE = "manage"  # assign reviewers, publish, retract
 RATE = "rate"
+PLAN = "plan"  # the production plan: add, change, reorder steps, mark them done
+COMMENT = "comment"  # a reviewer's comment on the whole or on a passage
+DISCUSS = "discuss"  # answer a comment (one level), resolve it
 
 OPEN = (Status.PUBLISHED, Status.RETRACTED)
+WORKING = (Status.DRAFT, Status.IN_REVIEW)
 
 
 def authored_by(user) -> frozenset[int]:
@@ -50,13 +56,16 @@ def reviewed_by(user) -> frozenset[int]:
 
 class ProductAccess(access.Policy):
     model = Product
-    actions = frozenset({VIEW, EDIT, REVIEW, MANAGE, RATE})
+    actions = frozenset({VIEW, EDIT, REVIEW, MANAGE, RATE, PLAN, COMMENT, DISCUSS})
     read_action = VIEW
     refusals = {
         EDIT: _("Only the authors can change a draft."),
         REVIEW: _("Only an assigned reviewer can review a product in review."),
         MANAGE: _("Only the school's coordinators and the community's facilitators can do this."),
         RATE: _("Only a published product can be rated."),
+        PLAN: _("Only the authors and the stewards plan a product that is not published yet."),
+        COMMENT: _("Only an assigned reviewer comments on a product that is not published yet."),
+        DISCUSS: _("Only the authors, the reviewers and the stewards answer review comments."),
     }
 
     def stewards(self, user, product: Product) -> bool:
@@ -86,6 +95,12 @@ class ProductAccess(access.Policy):
             actions.add(MANAGE)
         if product.status == Status.PUBLISHED:
             actions.add(RATE)
+        if product.status in WORKING:
+            if author or steward:
+                actions.add(PLAN)
+            if reviewer:
+                actions.add(COMMENT)
+            actions.add(DISCUSS)
         return frozenset(actions)
 
     def _steward_q(self, user) -> Q:
@@ -116,6 +131,12 @@ class ProductAccess(access.Policy):
             return Product.objects.filter(steward)
         if action == RATE:
             return Product.objects.filter(status=Status.PUBLISHED)
+        if action == PLAN:
+            return Product.objects.filter(author | steward, status__in=WORKING)
+        if action == COMMENT:
+            return Product.objects.filter(reviewer, status__in=WORKING)
+        if action == DISCUSS:
+            return Product.objects.filter(author | reviewer | steward, status__in=WORKING)
         return Product.objects.filter(author | reviewer | steward | Q(status__in=OPEN))
 
 

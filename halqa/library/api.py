@@ -22,6 +22,7 @@ from halqa.search import services as search
 
 from . import queries, services
 from .access import MANAGE, product_access
+from .api_work import ProductWorkMixin
 from .models import Decision, Kind, Licence, Product, Status
 
 CASE_NOT_FOUND = OpenApiResponse(
@@ -130,7 +131,9 @@ class ProductWriteSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=Subject.choices), required=False, max_length=20
     )
     grades = serializers.ListField(child=serializers.ChoiceField(choices=Grade.choices), required=False, max_length=20)
-    topics = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=30)
+    topics = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False, max_length=30
+    )
     licence = serializers.ChoiceField(choices=Licence.choices, required=False)
     note = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="What changed (revisions)."
@@ -138,7 +141,7 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ProductFromCaseSerializer(serializers.Serializer):
-    case = serializers.IntegerField(min_value=1)
+    case = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class ProductFilterSerializer(serializers.Serializer):
@@ -176,24 +179,61 @@ class ProductCompareSerializer(serializers.Serializer):
     what_failed = serializers.CharField()
 
 
-class ProductReviewSerializer(serializers.Serializer):
-    accuracy = serializers.IntegerField(min_value=1, max_value=5)
-    practicality = serializers.IntegerField(min_value=1, max_value=5)
-    clarity = serializers.IntegerField(min_value=1, max_value=5)
-    standards = serializers.IntegerField(min_value=1, max_value=5)
+class ProductScoreSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField(help_text="The criterion as the reviewer saw it.")
+    weight = serializers.IntegerField()
+    value = serializers.IntegerField()
+
+
+class ProductReviewInputSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=5),
+        required=False,
+        help_text="1–5 per criterion key of the product's rubric (GET /api/v1/products/{id}/rubric/).",
+    )
+    accuracy = serializers.IntegerField(min_value=1, max_value=5, required=False, help_text="Same as scores.accuracy.")
+    practicality = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    clarity = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    standards = serializers.IntegerField(min_value=1, max_value=5, required=False)
     decision = serializers.ChoiceField(choices=Decision.choices)
     comment = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    reviewer = serializers.IntegerField(source="reviewer_id", read_only=True, allow_null=True)
-    revision = serializers.IntegerField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ProductReviewSerializer(serializers.Serializer):
+    scores = ProductScoreSerializer(many=True, source="scores.all")
+    accuracy = serializers.SerializerMethodField(help_text="The default rubric's criteria (null when not scored).")
+    practicality = serializers.SerializerMethodField()
+    clarity = serializers.SerializerMethodField()
+    standards = serializers.SerializerMethodField()
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    comment = serializers.CharField()
+    reviewer = serializers.IntegerField(source="reviewer_id", allow_null=True)
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    def _value(self, review, key) -> int | None:
+        return next((s.value for s in review.scores.all() if s.key == key), None)
+
+    def get_accuracy(self, review) -> int | None:
+        return self._value(review, "accuracy")
+
+    def get_practicality(self, review) -> int | None:
+        return self._value(review, "practicality")
+
+    def get_clarity(self, review) -> int | None:
+        return self._value(review, "clarity")
+
+    def get_standards(self, review) -> int | None:
+        return self._value(review, "standards")
 
 
 class ProductAssignSerializer(serializers.Serializer):
-    reviewer = serializers.IntegerField(min_value=1)
+    reviewer = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class ProductCoAuthorSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1)
+    user = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     contribution = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
@@ -226,11 +266,11 @@ def _topics(ids):
         request=ProductWriteSerializer, responses=ProductDetailSerializer, summary="Revise a draft (a new revision)"
     ),
 )
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProductViewSet(ProductWorkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The methodological library: products, revisions, reviews, publishing, ratings."""
 
     serializer_class = ProductSerializer
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]  # delete: a step of the plan
 
     def get_queryset(self):
         user = self.request.user
@@ -335,7 +375,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @extend_schema(
         methods=["POST"],
-        request=ProductReviewSerializer,
+        request=ProductReviewInputSerializer,
         responses={201: ProductReviewSerializer},
         summary="Review the current revision",
     )
@@ -347,12 +387,13 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
             if not (queries.sees_reviews(can) or product.pk in authored_by(request.user)):
                 return Response([])
-            return Response(ProductReviewSerializer(product.reviews.all(), many=True).data)
-        data = ProductReviewSerializer(data=request.data)
+            return Response(ProductReviewSerializer(product.reviews.prefetch_related("scores"), many=True).data)
+        data = ProductReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        scores = {k: fields[k] for k in services.RUBRIC if k in fields} | dict(fields.get("scores") or {})
         made = services.review(
-            product, actor=request.user, scores=fields, decision=fields["decision"], comment=fields.get("comment", "")
+            product, actor=request.user, scores=scores, decision=fields["decision"], comment=fields.get("comment", "")
         )
         return Response(ProductReviewSerializer(made).data, status=201)
 

@@ -7,4 +7,4 @@ class LibraryConfig(AppConfig):
     verbose_name = "Library"
 
     def ready(self) -> None:
-        from . import access, search  # noqa: F401  (the policy and the search kind register themselves)
+        from . import access, notify, search  # noqa: F401  (the policy, the notification rules and the search kind register themselves)

@@ -2,10 +2,17 @@
 English project case's solution, the Russian case's revised solution, which moves that case on to
 the requester's feedback), one in review with a reviewer's requested changes, and ratings.
 
-Everything goes through the services; loading twice changes nothing (a product is found by its title).
+The product in review has a production plan (two steps done, two open) and the reviewer's comments
+on passages (one answered and resolved, its passage rewritten in the next revision); the Hafez school
+has a rubric of its own. Everything goes through the services; loading twice changes nothing (a
+product is found by its title).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
 
 from halqa.cases.models import Case, Topic
 from halqa.communities.models import Community
@@ -107,6 +114,27 @@ IN_REVIEW = {
     },
     "changes": "بخش ارزشیابی را اضافه کنید: دانش‌آموز چگونه پاسخ شفاهی را جبران می‌کند؟",
     "revision": "## ارزشیابی\n\nپاسخ کتبی روی تخته‌ی کوچک به‌جای پاسخ شفاهی.",
+    # the reviewer's comments on passages of revision 1 (the second passage is rewritten in revision 2)
+    "comments": [
+        ("هر دستور را بنویسید، نه فقط بگویید.", "برای دستورهای طولانی، کارت دستور روی میز هم کمک می‌کند."),
+        ("نزدیک پنجره", "نور پنجره پشت سر معلم لب‌خوانی را سخت می‌کند؛ جای دیگری پیشنهاد کنید."),
+    ],
+    "answer": "درست است؛ در بازنگری، ردیف اول کنار دیوار را پیشنهاد کردیم.",
+    "moved": ("نزدیک پنجره", "کنار دیوار، دور از پنجره"),
+    # the production plan: (step, days from today, done)
+    "steps": [
+        ("طرح کلی کارگاه", -10, True),
+        ("متن کامل و نمونه‌ها", -3, True),
+        ("بازبینی کارشناس", 4, False),
+        ("ضبط ویدیوی کارگاه", 12, False),
+    ],
+}
+# The Hafez school's own rubric: the default four and one criterion of its own.
+HAFEZ_CRITERION = {
+    "label": "Fits large classes",
+    "labels": {"fa": "مناسب کلاس‌های پرجمعیت", "ar": "ملاءمة الصفوف الكبيرة", "ru": "Подходит для больших классов"},
+    "description": "Can one teacher do it with 35 students in the room?",
+    "weight": 2,
 }
 
 
@@ -154,22 +182,42 @@ def load(people: dict) -> int:
             community=Community.objects.filter(name=spec["community"]).first(),
             **spec["fields"],
         )
+        for title, days, _done in spec["steps"]:
+            services.add_step(product, actor=author, title=title, due=timezone.localdate() + dt.timedelta(days=days),
+                              owner=author)  # fmt: skip
+        for step, (_title, _days, done) in zip(product.steps.order_by("position"), spec["steps"], strict=True):
+            if done:
+                services.complete_step(step, actor=author)
         services.submit(product, actor=author)
-        services.assign(product, actor=people[spec["assigner"]], reviewer=people[spec["reviewer"]])
+        reviewer = people[spec["reviewer"]]
+        services.assign(product, actor=people[spec["assigner"]], reviewer=reviewer)
+        made = [
+            services.add_comment(product, actor=reviewer, body=body, quote=quote) for quote, body in spec["comments"]
+        ]
         services.review(
-            product, actor=people[spec["reviewer"]], scores=APPROVE | {"accuracy": 3}, decision="changes",
-            comment=spec["changes"],
+            product, actor=reviewer, scores=APPROVE | {"accuracy": 3}, decision="changes", comment=spec["changes"],
         )  # fmt: skip
+        services.reply(made[1], actor=author, body=spec["answer"])
+        services.resolve(made[1], actor=author)
         product.refresh_from_db()
         services.revise(
             product,
             actor=author,
-            body=product.body + "\n\n" + spec["revision"],
+            body=product.body.replace(*spec["moved"]) + "\n\n" + spec["revision"],
             note="بخش ارزشیابی اضافه شد.",
         )
         services.submit(product, actor=author)
         new += 1
+    _hafez_rubric(people)
     return new
+
+
+def _hafez_rubric(people) -> None:
+    """The Hafez school's own rubric (its principal made it): the next review there scores five criteria."""
+    principal = people["principal.hafez@halqa.test"]
+    rubric = services.own_rubric(principal, school=School.objects.get(pk=_school("hafez")))
+    if not rubric.criteria.filter(label=HAFEZ_CRITERION["label"]).exists():
+        services.add_criterion(rubric, actor=principal, **HAFEZ_CRITERION)
 
 
 def _school(key: str) -> int:

@@ -83,16 +83,24 @@ class AssignForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    accuracy = forms.TypedChoiceField(label=_("Accuracy"), choices=SCORES, coerce=int)
-    practicality = forms.TypedChoiceField(
-        label=_("Practicality with the requester's resources"), choices=SCORES, coerce=int
-    )
-    clarity = forms.TypedChoiceField(label=_("Clarity"), choices=SCORES, coerce=int)
-    standards = forms.TypedChoiceField(label=_("Fit with standards"), choices=SCORES, coerce=int)
+    """A score (1–5) per criterion of the product's rubric, named by the criterion's key."""
+
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
     )
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        from .rubrics import label
+
+        super().__init__(*args, **kwargs)
+        scores = {
+            c.key: forms.TypedChoiceField(
+                label=label(c.key, c.label, c.labels), help_text=c.description, choices=SCORES, coerce=int
+            )
+            for c in criteria
+        }
+        self.fields = {**scores, **self.fields}
 
 
 class CoAuthorForm(forms.Form):
@@ -113,3 +121,54 @@ class RateForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (optional)"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
+
+
+class StepForm(forms.Form):
+    title = forms.CharField(label=_("Step"), max_length=200)
+    due = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    owner = forms.IntegerField(label=_("Owner"), widget=forms.Select, required=False)
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].widget.choices = [("", "—"), *[(p.pk, p.display_name or str(p)) for p in owners]]
+
+
+class StepMoveForm(forms.Form):
+    position = forms.IntegerField(label=_("Place in the plan"), min_value=1, max_value=1000)
+
+
+class CommentForm(forms.Form):
+    quote = forms.CharField(
+        label=_("Passage (optional)"),
+        help_text=_("Copy the words you comment on from the text, exactly as they stand."),
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        max_length=2000,
+        required=False,
+    )
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}), max_length=4000)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}), max_length=4000)
+
+
+class CriterionForm(forms.Form):
+    label = forms.CharField(label=_("Criterion"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False
+    )
+    weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=10, initial=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, name in settings.LANGUAGES:
+            self.fields[f"label_{code}"] = forms.CharField(
+                label=_("Label in %(language)s") % {"language": name}, max_length=200, required=False
+            )
+
+    def labels(self) -> dict:
+        return {code: self.cleaned_data.get(f"label_{code}", "") for code, _name in settings.LANGUAGES}
+
+
+class CriterionMoveForm(forms.Form):
+    position = forms.IntegerField(label=_("Place in the rubric"), min_value=1, max_value=100)

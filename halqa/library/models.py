@@ -161,16 +161,71 @@ class Assignment(models.Model):
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
+class Rubric(models.Model):
+    """The criteria reviewers score: a school's own, an authority's, or the deployment's default
+    (neither). A product is reviewed on its school's rubric, else its authority's, else the default."""
+
+    school = models.OneToOneField(
+        "orgs.School", null=True, blank=True, on_delete=models.CASCADE, related_name="library_rubric"
+    )
+    authority = models.OneToOneField(
+        "orgs.Authority", null=True, blank=True, on_delete=models.CASCADE, related_name="library_rubric"
+    )
+    is_default = models.BooleanField(default=False, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(is_default=True, school__isnull=True, authority__isnull=True)
+                    | models.Q(is_default=False, school__isnull=False, authority__isnull=True)
+                    | models.Q(is_default=False, school__isnull=True, authority__isnull=False)
+                ),
+                name="rubric_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="rubric_one_default"
+            ),
+        ]
+        verbose_name = _("rubric")
+        verbose_name_plural = _("rubrics")
+
+    def __str__(self) -> str:
+        return f"rubric {self.pk}"
+
+
+WEIGHT = [MinValueValidator(1), MaxValueValidator(10)]
+
+
+class Criterion(models.Model):
+    """One line of a rubric: scored 1–5, counted `weight` times in the overall mean."""
+
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveSmallIntegerField(default=0)
+    key = models.SlugField(max_length=40, help_text="Stable name of the criterion in the API's scores.")
+    label = models.CharField(_("label"), max_length=200)
+    # {"ar": "...", "ru": "..."}: the label in other languages ("label" for the rest)
+    labels = models.JSONField(_("label per language"), default=dict, blank=True)
+    description = models.TextField(_("description"), max_length=1000, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1, validators=WEIGHT)
+
+    class Meta:
+        ordering = ["rubric", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["rubric", "key"], name="criterion_key_once")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Review(models.Model):
-    """One reviewer's decision on one revision; the history stays with the product."""
+    """One reviewer's decision on one revision; the history stays with the product. Its scores (one
+    per criterion of the rubric it was made on) keep the criterion's label and weight as they were."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     revision = models.PositiveIntegerField()
-    accuracy = models.PositiveSmallIntegerField(_("accuracy"), validators=SCORE)
-    practicality = models.PositiveSmallIntegerField(_("practicality with the requester's resources"), validators=SCORE)
-    clarity = models.PositiveSmallIntegerField(_("clarity"), validators=SCORE)
-    standards = models.PositiveSmallIntegerField(_("fit with standards"), validators=SCORE)
+    rubric = models.ForeignKey(Rubric, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     comment = models.TextField(_("comment"), max_length=4000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -180,6 +235,70 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} r{self.revision}: {self.decision}"
+
+
+class Score(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    key = models.SlugField(max_length=40)
+    label = models.CharField(max_length=200)
+    weight = models.PositiveSmallIntegerField(default=1, validators=WEIGHT)
+    value = models.PositiveSmallIntegerField(validators=SCORE)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        constraints = [models.UniqueConstraint(fields=["review", "key"], name="score_key_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value}"
+
+
+class Step(models.Model):
+    """One step of a product's production plan (seed 004: a sequential, waterfall plan): done in
+    order, each due no earlier than the one before."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("step"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due = models.DateField(_("due date"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["product", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(models.Model):
+    """A reviewer's comment on a revision, on the whole or on a quoted passage of its text (the quote
+    and where it starts in that revision's text), answered one level deep and resolved by the authors."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    revision = models.PositiveIntegerField()
+    body = models.TextField(_("comment"), max_length=4000)
+    quote = models.TextField(_("passage"), max_length=2000, blank=True)
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["product", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: comment {self.pk}"
 
 
 class Rating(models.Model):

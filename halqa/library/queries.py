@@ -116,17 +116,38 @@ def get_for(user, pk: int):
 
 
 def review_summary(product: Product) -> dict:
-    reviews = list(product.reviews.all())
+    """How many reviews and approvals, the mean score per criterion (in the order of the newest
+    review's rubric, labels in the reader's language) and the weighted overall mean. Two queries."""
+    from .models import Score
+    from .rubrics import label
+
+    reviews = list(product.reviews.order_by("-created_at", "-pk").values_list("pk", "decision"))
     if not reviews:
         return {"count": 0}
-    scores = {
-        name: round(sum(getattr(r, name) for r in reviews) / len(reviews), 1)
-        for name in ("accuracy", "practicality", "clarity", "standards")
-    }
+    scores = list(
+        Score.objects.filter(review__product=product)
+        .select_related("criterion")
+        .order_by("-review__created_at", "-review_id", "pk")
+    )
+    by_key: dict[str, list] = {}
+    for score in scores:
+        by_key.setdefault(score.key, []).append(score)
+    criteria = [
+        {
+            "key": key,
+            "label": label(key, rows[0].label, rows[0].criterion.labels if rows[0].criterion else None),
+            "mean": round(sum(r.value for r in rows) / len(rows), 1),
+        }
+        for key, rows in by_key.items()
+    ]
+    weighted = sum(s.value * s.weight for s in scores)
+    weights = sum(s.weight for s in scores)
     return {
         "count": len(reviews),
-        "approvals": sum(1 for r in reviews if r.decision == Decision.APPROVE),
-        **scores,
+        "approvals": sum(1 for _pk, decision in reviews if decision == Decision.APPROVE),
+        "criteria": criteria,
+        "overall": round(weighted / weights, 1) if weights else None,
+        **{c["key"]: c["mean"] for c in criteria},
     }
 
 

@@ -29,9 +29,22 @@ from halqa.search import services as search
 
 from . import pdf, richtext
 from .access import EDIT, MANAGE, RATE, REVIEW, VIEW, product_access
-from .models import Assignment, Author, Decision, Kind, Licence, Product, Rating, Review, Revision, Status, joined
+from .models import (
+    Assignment,
+    Author,
+    Decision,
+    Kind,
+    Licence,
+    Product,
+    Rating,
+    Review,
+    Revision,
+    Score,
+    Status,
+    joined,
+)
 
-RUBRIC = ("accuracy", "practicality", "clarity", "standards")
+RUBRIC = ("accuracy", "practicality", "clarity", "standards")  # the default rubric's keys (rubrics.DEFAULT)
 
 
 def approvals_needed() -> int:
@@ -261,11 +274,16 @@ def _score(scores: dict, name: str) -> int:
 
 @transaction.atomic
 def review(product: Product, *, actor, scores: dict, decision: str, comment: str = "") -> Review:
-    """An assigned reviewer's rubric and decision on the current revision; "request changes" sends the
-    product back to its authors as a draft."""
+    """An assigned reviewer's scores on the product's rubric (`scores` by criterion key: its school's,
+    its authority's or the default, see rubrics.py) and decision on the current revision; "request
+    changes" sends the product back to its authors as a draft."""
+    from .rubrics import rubric_for
+
     locked = _lock(product)
     product_access.allowed(actor, locked).need(REVIEW)
-    values = {name: _score(scores, name) for name in RUBRIC}
+    rubric = rubric_for(locked)
+    criteria = list(rubric.criteria.all())
+    values = {c.key: _score(scores or {}, c.key) for c in criteria}
     _choice(decision, Decision, "decision", _("Approve or request changes."))
     comment = text(
         comment,
@@ -275,7 +293,13 @@ def review(product: Product, *, actor, scores: dict, decision: str, comment: str
     )
     current = locked.revisions.order_by("-number").values_list("number", flat=True).first() or 0
     made = Review.objects.create(
-        product=locked, reviewer=actor, revision=current, decision=decision, comment=comment, **values
+        product=locked, reviewer=actor, revision=current, decision=decision, comment=comment, rubric=rubric
+    )
+    Score.objects.bulk_create(
+        [
+            Score(review=made, criterion=c, key=c.key, label=c.label, weight=c.weight, value=values[c.key])
+            for c in criteria
+        ]
     )
     if decision == Decision.CHANGES:
         locked.status = Status.DRAFT
@@ -417,3 +441,17 @@ def record_use(product: Product, *, actor, how: str, allowed=None) -> bool:
     count = Use.objects.filter(product=OuterRef("pk")).order_by().values("product").annotate(n=Count("pk"))
     Product.objects.filter(pk=product.pk).update(uses=Subquery(count.values("n")))
     return True
+
+
+# --- The production plan, review comments and rubrics (plan.py, comments.py, rubrics.py) -----------
+
+from .comments import add_comment, reply, resolve  # noqa: E402, F401
+from .plan import add_step, change_step, complete_step, move_step, remove_step  # noqa: E402, F401
+from .rubrics import (  # noqa: E402, F401
+    add_criterion,
+    change_criterion,
+    drop_rubric,
+    move_criterion,
+    own_rubric,
+    remove_criterion,
+)

@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -22,10 +23,24 @@ from halqa.cases.models import Case
 from halqa.cases.vocabulary import topic_label
 from halqa.orgs.views import add_form_errors
 
-from . import pdf, queries, services
+from . import comments, pdf, plan, queries, rubrics, services
 from .access import authored_by, product_access
-from .forms import AssignForm, CoAuthorForm, FilterForm, ProductForm, RateForm, RetractForm, ReviewForm
-from .models import Rating, Status, UseKind
+from .forms import (
+    AssignForm,
+    CoAuthorForm,
+    CommentForm,
+    CriterionForm,
+    CriterionMoveForm,
+    FilterForm,
+    ProductForm,
+    RateForm,
+    ReplyForm,
+    RetractForm,
+    ReviewForm,
+    StepForm,
+    StepMoveForm,
+)
+from .models import Product, Rating, Score, Status, UseKind
 
 PER_PAGE = 20
 
@@ -55,8 +70,13 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
         forms.setdefault("assign_form", AssignForm(candidates=_candidates(user, product)[:200]))
     if can.edit:
         forms.setdefault("author_form", CoAuthorForm(candidates=_candidates(user, product)[:200]))
+    rubric = rubrics.rubric_for(product) if can.review else None
     if can.review:
-        forms.setdefault("review_form", ReviewForm())
+        forms.setdefault("review_form", ReviewForm(criteria=rubric.criteria.all()))
+    if can.plan:
+        forms.setdefault("step_form", StepForm(owners=plan.owners(product)))
+    if can.comment:
+        forms.setdefault("comment_form", CommentForm())
     if can.manage and product.status == Status.PUBLISHED:
         forms.setdefault("retract_form", RetractForm())
     if can.rate:
@@ -65,6 +85,7 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
             "rate_form", RateForm(initial={"score": mine.score, "comment": mine.comment} if mine else None)
         )
     full_reviews = is_author or queries.sees_reviews(can)
+    revisions = list(product.revisions.select_related("author")) if product.status != Status.RETRACTED else []
     context = {
         "product": product,
         "can": can,
@@ -72,8 +93,15 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
         "hidden": product.status == Status.RETRACTED,
         "authors": product.authors.select_related("user"),
         "topics": [topic_label(topic) for topic in product.topics.all()],
-        "revisions": product.revisions.select_related("author") if product.status != Status.RETRACTED else [],
-        "reviews": product.reviews.select_related("reviewer") if full_reviews else [],
+        "revisions": revisions,
+        "reviews": product.reviews.select_related("reviewer").prefetch_related(
+            Prefetch("scores", queryset=Score.objects.select_related("criterion"))
+        )
+        if full_reviews
+        else [],
+        "steps": product.steps.select_related("owner") if full_reviews else [],
+        "threads": comments.threads(product, revisions=revisions) if full_reviews and revisions else [],
+        "reply_form": ReplyForm() if can.discuss else None,
         "assigned": product.assignments.select_related("reviewer") if full_reviews else [],
         "summary": queries.review_summary(product),
         "approvals": services.approvals(product),
@@ -260,7 +288,9 @@ def product_review(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         services.review(product, actor=request.user, scores=data, decision=data["decision"], comment=data["comment"])
 
-    return _act(request, pk, act, _("Your review is saved."), ReviewForm, "review_form")
+    product, _can = product_access.get(request.user, pk, Product.objects.select_related("school"))
+    criteria = list(rubrics.rubric_for(product).criteria.all())
+    return _act(request, pk, act, _("Your review is saved."), ReviewForm, "review_form", criteria=criteria)
 
 
 @login_required
@@ -299,3 +329,280 @@ def from_case(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect(case)
     return redirect(product)
+
+
+# --- The production plan --------------------------------------------------------------------------
+
+
+def _step(product, step_pk):
+    from django.http import Http404
+
+    step = product.steps.filter(pk=step_pk).first()
+    if step is None:
+        raise Http404
+    return step
+
+
+@login_required
+@require_POST
+def step_add(request: HttpRequest, pk: int) -> HttpResponse:
+    product, _can = product_access.get(request.user, pk)
+
+    def act(product, form):
+        data = form.cleaned_data
+        plan.add_step(product, actor=request.user, title=data["title"], due=data["due"], owner=data["owner"])
+
+    return _act(
+        request, pk, act, _("The step is added to the plan."), StepForm, "step_form", owners=plan.owners(product)
+    )
+
+
+@login_required
+@require_POST
+def step_move(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    def act(product, form):
+        plan.move_step(_step(product, step), actor=request.user, position=form.cleaned_data["position"] - 1)
+
+    return _act(request, pk, act, _("The plan is reordered."), StepMoveForm, "step_move_form")
+
+
+@login_required
+@require_POST
+def step_done(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    return _act(
+        request, pk, lambda p, f: plan.complete_step(_step(p, step), actor=request.user), _("The step is done.")
+    )
+
+
+@login_required
+@require_POST
+def step_remove(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda p, f: plan.remove_step(_step(p, step), actor=request.user),
+        _("The step is removed from the plan."),
+    )
+
+
+# --- Review comments --------------------------------------------------------------------------------
+
+
+def _comment(product, comment_pk):
+    from django.http import Http404
+
+    comment = product.comments.filter(pk=comment_pk, parent__isnull=True).first()
+    if comment is None:
+        raise Http404
+    return comment
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(product, form):
+        data = form.cleaned_data
+        comments.add_comment(product, actor=request.user, body=data["body"], quote=data["quote"])
+
+    return _act(request, pk, act, _("Your comment is saved."), CommentForm, "comment_form")
+
+
+@login_required
+@require_POST
+def comment_reply(request: HttpRequest, pk: int, comment: int) -> HttpResponse:
+    def act(product, form):
+        comments.reply(_comment(product, comment), actor=request.user, body=form.cleaned_data["body"])
+
+    return _act(request, pk, act, _("Your answer is saved."), ReplyForm, "reply_form")
+
+
+@login_required
+@require_POST
+def comment_resolve(request: HttpRequest, pk: int, comment: int) -> HttpResponse:
+    resolved = request.POST.get("resolved", "1") != "0"
+    done = _("The comment is marked resolved.") if resolved else _("The comment is open again.")
+    return _act(
+        request, pk, lambda p, f: comments.resolve(_comment(p, comment), actor=request.user, resolved=resolved), done
+    )
+
+
+# --- Rubrics ---------------------------------------------------------------------------------------
+
+
+def _rubric_owner(kind: str, pk: int | None):
+    from django.http import Http404
+
+    from halqa.orgs.models import Authority, School
+
+    model = {"school": School, "authority": Authority}.get(kind)
+    if kind == "default":
+        return {}
+    found = model.objects.filter(pk=pk).first() if model else None
+    if found is None:
+        raise Http404
+    return {kind: found}
+
+
+@login_required
+def rubric_list(request: HttpRequest) -> HttpResponse:
+    """The rubrics this person may edit (a school's leaders, an authority's admins, the deployment's)."""
+    from django.core.exceptions import PermissionDenied
+
+    editable = rubrics.editable_rubrics(request.user)
+    if not editable:
+        raise PermissionDenied(_("Only a school's principal and coordinators, or an authority's admins, edit rubrics."))
+    return render(request, "library/rubrics.html", {"editable": editable})
+
+
+def _rubric_page(request, owner: dict, status=200, **forms) -> HttpResponse:
+    from django.core.exceptions import PermissionDenied
+
+    if not rubrics.may_edit(request.user, **owner):
+        raise PermissionDenied(
+            _("Only the school's principal and coordinators, or the authority's admins, edit this rubric.")
+        )
+    if "school" in owner:
+        rubric = rubrics.rubric_for_school(owner["school"])
+    elif "authority" in owner:
+        from .models import Rubric
+
+        rubric = Rubric.objects.filter(authority=owner["authority"]).first() or rubrics.default_rubric()
+    else:
+        rubric = rubrics.default_rubric()
+    own = rubric.school_id == getattr(owner.get("school"), "pk", None) and rubric.authority_id == getattr(
+        owner.get("authority"), "pk", None
+    )
+    criteria = list(rubric.criteria.order_by("position", "pk"))
+    for criterion in criteria:
+        criterion.shown = rubrics.label(criterion.key, criterion.label, criterion.labels)
+        criterion.label_fields = [
+            (code, (_("Label in %(language)s") % {"language": name}, (criterion.labels or {}).get(code, "")))
+            for code, name in settings.LANGUAGES
+        ]
+    forms.setdefault("criterion_form", CriterionForm())
+    context = {
+        "owner": owner,
+        "rubric": rubric,
+        "own": own,
+        "criteria": criteria,
+        "action": request.path,
+        **forms,
+    }
+    return render(request, "library/rubric.html", context, status=status)
+
+
+@login_required
+def rubric_edit(request: HttpRequest, kind: str = "default", pk: int | None = None) -> HttpResponse:
+    """A rubric's criteria and a form to add one (adding to an inherited rubric makes the owner's own
+    copy first)."""
+    owner = _rubric_owner(kind, pk)
+    if request.method != "POST":
+        return _rubric_page(request, owner)
+    if request.POST.get("copy"):
+        rubrics.own_rubric(request.user, **owner)
+        messages.success(request, _("The rubric is now this one's own: change it as you need."))
+        return redirect(request.path)
+    form = CriterionForm(request.POST)
+    if form.is_valid():
+        try:
+            rubric = rubrics.own_rubric(request.user, **owner)
+            data = form.cleaned_data
+            rubrics.add_criterion(
+                rubric,
+                actor=request.user,
+                label=data["label"],
+                labels=form.labels(),
+                description=data["description"],
+                weight=data["weight"],
+            )
+        except ValidationError as error:
+            add_form_errors(form, error)
+        else:
+            messages.success(request, _("The criterion is added."))
+            return redirect(request.path)
+    return _rubric_page(request, owner, status=400, criterion_form=form)
+
+
+def _criterion(request, pk: int):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from .models import Criterion
+
+    criterion = Criterion.objects.select_related("rubric__school", "rubric__authority").filter(pk=pk).first()
+    if criterion is None:
+        raise Http404
+    if not rubrics.may_edit_rubric(request.user, criterion.rubric):
+        raise PermissionDenied(
+            _("Only the school's principal and coordinators, or the authority's admins, edit this rubric.")
+        )
+    return criterion
+
+
+def _rubric_url(rubric) -> str:
+    from django.urls import reverse
+
+    if rubric.school_id:
+        return reverse("library:rubric_school", args=[rubric.school_id])
+    if rubric.authority_id:
+        return reverse("library:rubric_authority", args=[rubric.authority_id])
+    return reverse("library:rubric_default")
+
+
+def _criterion_act(request, pk: int, act, done: str, form_class=None) -> HttpResponse:
+    criterion = _criterion(request, pk)
+    rubric = criterion.rubric
+    owner = (
+        {"school": rubric.school}
+        if rubric.school_id
+        else {"authority": rubric.authority}
+        if rubric.authority_id
+        else {}
+    )
+    form = form_class(request.POST) if form_class else None
+    if form is None or form.is_valid():
+        try:
+            act(criterion, form)
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect(_rubric_url(rubric))
+            add_form_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(_rubric_url(rubric))
+    return _rubric_page(request, owner, status=400, **({"criterion_form": form} if form_class is CriterionForm else {}))
+
+
+@login_required
+@require_POST
+def criterion_change(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(criterion, form):
+        data = form.cleaned_data
+        rubrics.change_criterion(
+            criterion,
+            actor=request.user,
+            label=data["label"],
+            labels=form.labels(),
+            description=data["description"],
+            weight=data["weight"],
+        )
+
+    return _criterion_act(request, pk, act, _("The criterion is saved."), CriterionForm)
+
+
+@login_required
+@require_POST
+def criterion_move(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(criterion, form):
+        rubrics.move_criterion(criterion, actor=request.user, position=form.cleaned_data["position"] - 1)
+
+    return _criterion_act(request, pk, act, _("The rubric is reordered."), CriterionMoveForm)
+
+
+@login_required
+@require_POST
+def criterion_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    return _criterion_act(
+        request, pk, lambda c, f: rubrics.remove_criterion(c, actor=request.user), _("The criterion is removed.")
+    )

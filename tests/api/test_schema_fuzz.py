@@ -417,6 +417,7 @@ def build_world_extras(w) -> dict[str, list]:
         w.principal, w.teacher, w.colleague, w.other_teacher, w.foreign_teacher, w.parent, w.student,
         w.other_parent, w.expert, w.supervisor, w.district_admin,
     ]  # fmt: skip
+    library = build_library(w)
 
     def ids(queryset):
         return list(queryset.order_by("pk").values_list("pk", flat=True))
@@ -436,6 +437,38 @@ def build_world_extras(w) -> dict[str, list]:
         "verify": [signed.verification_code],
         "emails": ["new@example.org", w.teacher.email, w.parent.email, "someone@example.org"],
         "school_lists": [[w.school.pk], [w.school.pk, w.other_school.pk], [w.foreign_school.pk], []],
+        **library,
+    }
+
+
+def build_library(w) -> dict[str, list]:
+    """A product in review by the teacher (the principal its reviewer, with a comment on a passage),
+    with a production plan, and the school's own rubric: the pools of the library's operations."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from halqa.library import comments, plan, rubrics
+    from halqa.library import services as library
+
+    body = "Start the exit ticket at minute thirty."
+    product = library.start(actor=w.teacher, title="Exit tickets", language="en", body=body, school=w.school)
+    library.submit(product, actor=w.teacher)
+    library.assign(product, actor=w.principal, reviewer=w.principal)
+    today = timezone.localdate()
+    steps = [
+        plan.add_step(product, actor=w.teacher, title=title, due=today + dt.timedelta(days=days))
+        for title, days in (("Outline", 3), ("Full text", 9))
+    ]
+    comment = comments.add_comment(product, actor=w.principal, body="Why then?", quote="minute thirty")
+    comments.reply(comment, actor=w.teacher, body="Attention drops after it.")
+    rubric = rubrics.own_rubric(w.principal, school=w.school)
+    return {
+        "products": [product.pk],
+        "steps": [step.pk for step in steps],
+        "comments": [comment.pk],
+        "rubrics": [rubrics.default_rubric().pk, rubric.pk],
+        "criteria": list(rubric.criteria.values_list("pk", flat=True)),
     }
 
 

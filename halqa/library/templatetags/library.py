@@ -23,3 +23,12 @@ def library_for_case(context, case, can):
         may_turn_into_product(user, case) and not any(p.status != Status.RETRACTED for p in products) and has_draft
     )
     return {"case": case, "products": products, "may_start": may_start, "csrf_token": context.get("csrf_token")}
+
+
+@register.simple_tag
+def criterion_label(score) -> str:
+    """A review's score's criterion in the reader's language (as the reviewer saw it, else its own
+    label for this language, or the built-in translation of a default criterion)."""
+    from halqa.library.rubrics import label
+
+    return label(score.key, score.label, score.criterion.labels if score.criterion else None)
