@@ -12,6 +12,8 @@ marks it resolved (or open again). Each is recorded and told to the other side (
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -27,6 +29,7 @@ from .models import Comment, Product, Revision
 
 MAX_QUOTE = 2000
 CONTEXT = 80  # characters of the text shown on each side of a quoted passage
+MARKER = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")
 
 
 def _lock(product: Product) -> Product:
@@ -140,15 +143,21 @@ def resolve(comment: Comment, *, actor, resolved: bool = True) -> Comment:
 
 
 def context(body: str, comment: Comment) -> tuple[str, str, str]:
-    """(before, the passage, after) from the revision's text, a few words each side."""
+    """(before, the passage, after) from the revision's text: a few words each side, within the
+    passage's own lines (no neighbouring heading or list marker)."""
     start = comment.quote_start or 0
     end = start + len(comment.quote)
-    before = body[max(0, start - CONTEXT) : start]
-    after = body[end : end + CONTEXT]
+    line_start = body.rfind("\n", 0, start) + 1
+    line_end = body.find("\n", end)
+    line_end = len(body) if line_end < 0 else line_end
+    before = body[max(line_start, start - CONTEXT) : start]
+    if start - CONTEXT <= line_start:  # the line's own beginning: its Markdown marker is not text
+        before = MARKER.sub("", before)
+    after = body[end : min(line_end, end + CONTEXT)]
     return (
-        ("…" + before if start > CONTEXT else before),
+        ("…" + before if start - CONTEXT > line_start else before),
         body[start:end],
-        (after + "…" if end + CONTEXT < len(body) else after),
+        (after + "…" if end + CONTEXT < line_end else after),
     )
 
 

@@ -611,7 +611,23 @@ def test_the_demo_product_in_review_shows_passage_comments_and_a_plan(client):
     assert [s.done_at is not None for s in product.steps.all()] == [True, True, False, False]
     threads = comments.threads(product)
     assert len(threads) == 2 and [t.gone for t in threads] == [False, True] and threads[1].resolved_at
+    assert threads[0].passage[0] == "" and threads[1].passage == ("ردیف اول، ", "نزدیک پنجره", "، رو به معلم.")
     assert Rubric.objects.get(school__name="دبیرستان حافظ").criteria.count() == 5
     client.force_login(User.objects.get(email=IN_REVIEW["author"]))
     page = client.get(product.get_absolute_url()).content.decode()
     assert "<mark>نزدیک پنجره</mark>" in page and "بازبینی کارشناس" in page
+
+
+def test_a_passage_is_shown_within_its_own_line_without_markdown_markers(lib):
+    w = lib
+    product = in_review(w)
+    body = "## Timing\n\n1. Start the ticket at minute thirty.\n2. Collect the cards at the door."
+    services.review(product, actor=w.expert, scores=APPROVE, decision="changes", comment="Split it.")
+    product.refresh_from_db()
+    services.revise(product, actor=w.colleague, body=body, note="List")
+    services.submit(product, actor=w.colleague)
+    comments.add_comment(product, actor=w.expert, body="Why?", quote="the ticket")
+    comments.add_comment(product, actor=w.expert, body="Which door?", quote="Collect")
+    first, second = comments.threads(product)
+    assert first.passage == ("Start ", "the ticket", " at minute thirty.")
+    assert second.passage == ("", "Collect", " the cards at the door.")
