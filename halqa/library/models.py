@@ -328,7 +328,7 @@ class UseKind(models.TextChoices):
 class Use(models.Model):
     """A person used a published product (the first time only: one row per person and product, so
     reading it again counts nothing): opened its page, downloaded its PDF, printed it, or added it
-    to a meeting's reading list. Its authors' own uses are not counted."""
+    to a meeting's reading list. Its authors' and reviewers' own uses are not counted."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="used_by")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -418,22 +418,22 @@ def compare(product: Product, *, actor, first: int, second: int):
 
 def record_use(product: Product, *, actor, how: str, allowed=None) -> bool:
     """Note that `actor` used a published product they may see (read its page, downloaded its PDF,
-    printed it, added it to a meeting's reading list): once per person, never by its authors, never
-    for anonymous visitors (nobody to count once). `allowed` is the caller's answer from the access
+    printed it, added it to a meeting's reading list): once per person, never by its authors or its
+    reviewers, never for anonymous visitors (nobody to count once). `allowed` is the caller's answer from the access
     policy for this actor and product, when it has one. True when this was the person's first use.
 
     A read, not a change: it records no event and sends nothing. The count is recounted from the
     rows, so two first uses at once (two tabs) still count one."""
     from django.db.models import Count, OuterRef, Subquery
 
-    from .access import authored_by
+    from .access import authored_by, reviewed_by
     from .models import Use, UseKind
 
     if actor is None or not actor.is_authenticated or product.status != Status.PUBLISHED:
         return False
     _choice(how, UseKind, "how", "unknown use")
     allowed = allowed if allowed is not None else product_access.allowed(actor, product)
-    if VIEW not in allowed or product.pk in authored_by(actor):
+    if VIEW not in allowed or product.pk in authored_by(actor) or product.pk in reviewed_by(actor):
         return False
     if Use.objects.filter(product=product, user=actor).exists():
         return False

@@ -139,6 +139,10 @@ PAGES: dict[str, Page] = {
     "library:print": Page(lambda ids: {"pk": ids.product}),
     "library:compare": Page(lambda ids: {"pk": ids.product}),  # from a case: two revisions
     "library:edit": Page(lambda ids: {"pk": ids.draft_product}),  # the teacher's own draft
+    "library:rubrics": Page(),  # the rubrics the principal (or the administrator) may edit
+    "library:rubric_school": Page(lambda ids: {"pk": ids.school}),  # inherited: the default's criteria
+    "library:rubric_authority": Page(lambda ids: {"pk": ids.authority}),  # the administrator's authority
+    "library:rubric_default": Page(),  # the administrator (a superuser)
     "notifications:list": Page(),
     "notifications:settings": Page(),
     # The administrator's
@@ -235,6 +239,16 @@ POST_ONLY = {
     "library:publish": "library:product",
     "library:retract": "library:product",
     "library:rate": "library:product",
+    "library:step_add": "library:product",
+    "library:step_move": "library:product",
+    "library:step_done": "library:product",
+    "library:step_remove": "library:product",
+    "library:comment": "library:product",
+    "library:comment_reply": "library:product",
+    "library:comment_resolve": "library:product",
+    "library:criterion_change": "library:rubric_school",
+    "library:criterion_move": "library:rubric_school",
+    "library:criterion_remove": "library:rubric_school",
     "notifications:read": "notifications:list",
     "notifications:read_all": "notifications:list",
 }
@@ -342,6 +356,7 @@ def demo_ids(demo) -> SimpleNamespace:
         verification_code=community.decisions.get(status=DecisionStatus.SIGNED).verification_code,
         teacher=demo.teacher.pk,
         school=demo.farabi.pk,
+        authority=demo.farabi.authority_id,
         network=demo.network.pk,
         community=community.pk,
         goal=community.goals.order_by("pk").first().pk,

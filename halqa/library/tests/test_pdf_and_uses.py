@@ -36,11 +36,12 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def published(w, *, language="en", title="Exit tickets", body="Steps.", **fields) -> Product:
+def published(w, *, language="en", title="Exit tickets", body="Steps.", reviewer=None, **fields) -> Product:
     product = services.start(actor=w.colleague, title=title, body=body, language=language, school=w.school, **fields)
     services.submit(product, actor=w.colleague)
-    services.assign(product, actor=w.principal, reviewer=w.expert)
-    services.review(product, actor=w.expert, scores=APPROVE, decision="approve")
+    reviewer = reviewer or w.expert
+    services.assign(product, actor=w.principal, reviewer=reviewer)
+    services.review(product, actor=reviewer, scores=APPROVE, decision="approve")
     return services.publish(product, actor=w.principal)
 
 
@@ -176,6 +177,7 @@ def test_each_person_counts_once_and_authors_and_visitors_not_at_all(lib, login,
     assert login(w.other_teacher).get(reverse("library:pdf", args=[product.pk])).status_code == 200
     assert login(w.teacher).get(reverse("library:print", args=[product.pk])).status_code == 200
     assert login(w.colleague).get(page).status_code == 200  # an author
+    assert login(w.expert).get(page).status_code == 200  # its reviewer
     client.logout()
     settings.LIBRARY_PUBLIC = True
     assert client.get(page).status_code == 200  # a visitor: nobody to count once
@@ -202,7 +204,7 @@ def test_a_meeting_source_is_a_use(lib):
     from halqa.meetings.tests.test_services import when
 
     w = lib
-    product = published(w, title="Used", body="Text.")
+    product = published(w, title="Used", body="Text.", reviewer=w.principal)  # the expert only reads it
     meeting = meetings.create_meeting(actor=w.colleague, community=w.community, title="Read it", place="Room", **when())
     meetings.sign_up(meeting, actor=w.expert)
     meetings.add_source(meeting, actor=w.expert, product=product)
