@@ -12,6 +12,8 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from halqa.communities.models import Community
+
 from . import services
 from .models import Case, Stage, Topic
 
@@ -270,6 +272,73 @@ CASES = [
             ),
         ],
     },
+    # Similar cases (issue 14): a Russian case assigned to the network's community, so that the
+    # Persian and Arabic teachers of the other schools who belong to it see it (and its product,
+    # published by the library's demo) among the cases like theirs.
+    {
+        "by": "pavel@halqa.test",
+        "school": "school17",
+        "story": {
+            "title": "Домашние задания по алгебре списаны из общего чата",
+            "what_happened": "В 8 классе почти все сдают одинаковые решения домашних задач по алгебре: ответы "
+            "появляются в классном чате через час после урока, а на самостоятельной работе половина класса не "
+            "может решить такую же задачу.",
+            "what_tried": "Снижал оценку за одинаковые работы и давал разные варианты, но варианты тоже "
+            "пересылают друг другу.",
+            "help_wanted": "Как сделать домашнюю работу такой, чтобы её было бессмысленно списывать, и как "
+            "понять, кто действительно разобрался?",
+            "language": "ru",
+            "subject": "math",
+            "grade": "8",
+        },
+        "types": ["methodological", "motivational"],
+        "topics": ["engaging_students"],
+        "coordinator": "coordinator@halqa.test",
+        "history": [
+            ("assign", "coordinator@halqa.test", "STEM Common Assessment Network"),
+            ("coordinator@halqa.test", Stage.CLARIFYING, ""),
+            ("group", "dmitry@halqa.test", "lead"),
+            ("coordinator@halqa.test", Stage.MATCHED, ""),
+            ("dmitry@halqa.test", Stage.SCHEDULED, ""),
+            ("dmitry@halqa.test", Stage.PREPARING, ""),
+            (
+                "source",
+                "dmitry@halqa.test",
+                "D. Wiliam, Embedded Formative Assessment (Solution Tree, 2011) — гл. 4",
+                "",
+                "Домашнее задание как источник сведений для учителя, а не оценка: короткие задания и разбор в начале урока.",
+            ),
+            ("prepared", "dmitry@halqa.test"),
+            ("dmitry@halqa.test", Stage.IN_SESSION, ""),
+            (
+                "notes",
+                "dmitry@halqa.test",
+                {
+                    "discussed": "Ответы к домашним задачам по алгебре расходятся по классному чату; оценка за "
+                    "домашнюю работу ничего не говорит о том, кто понял тему.",
+                    "experience": "Дмитрий: перестал ставить оценку за домашнее задание и начал урок с "
+                    "пятиминутной проверки одной похожей задачи. Неудача: индивидуальные варианты не помогли, "
+                    "их тоже пересылают.",
+                    "options": "1) не оценивать домашнее задание; 2) пять минут похожей задачи в начале урока; "
+                    "3) ученик объясняет решение у доски.",
+                    "will_produce": "Памятку: домашнее задание, которое бессмысленно списывать.",
+                },
+            ),
+            ("dmitry@halqa.test", Stage.DRAFTING, ""),
+            (
+                "draft",
+                "dmitry@halqa.test",
+                {
+                    "title": "Домашнее задание, которое бессмысленно списывать",
+                    "body": "1. Не ставьте отметку за домашнее задание: оценивайте похожую задачу на уроке.\n"
+                    "2. Начинайте урок с пятиминутной задачи того же типа, без тетрадей.\n"
+                    "3. Просите двух учеников объяснить своё решение у доски.\n"
+                    "4. Разбирайте вместе ошибки, которые повторяются у многих.",
+                },
+            ),
+            ("dmitry@halqa.test", Stage.IN_REVIEW, ""),
+        ],
+    },
     {
         "by": "parent.farabi@halqa.test",
         "school": "farabi",
@@ -362,6 +431,10 @@ def load(people: dict, schools: dict) -> int:
             kind = step[0]
             if kind == "group":
                 services.add_to_group(case, actor=coordinator, person=people[step[1]], role=step[2])
+                continue
+            if kind == "assign":  # the coordinator assigns the case to a community of the school or its network
+                community = Community.objects.get(name=step[2])
+                case = services.triage(case, actor=people[step[1]], community=community, assign=True)
                 continue
             if kind == "ask":
                 services.ask(case, actor=people[step[1]], body=step[2])

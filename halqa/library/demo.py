@@ -50,6 +50,19 @@ PRODUCTS = [
         "ratings": [("anna@halqa.test", 4, "Без проектора получилось."), ("pavel@halqa.test", 5, "")],
     },
     {
+        "case": "Домашние задания по алгебре списаны из общего чата",
+        "author": "dmitry@halqa.test",
+        "reviewer": "expert@halqa.test",
+        "publisher": "coordinator@halqa.test",
+        "fields": {
+            "kind": "recommendations",
+            "summary": "Домашнее задание как тренировка, а не отметка: пять минут похожей задачи в начале урока "
+            "показывают, кто понял тему, и списывать становится незачем.",
+            "what_failed": "Индивидуальные варианты не помогли: их тоже пересылали в общий чат.",
+        },
+        "ratings": [("pavel@halqa.test", 5, "Списывать перестали уже через две недели.")],
+    },
+    {
         "case": None,
         "author": "nora@halqa.test",
         "reviewer": "expert@halqa.test",

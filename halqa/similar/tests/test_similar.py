@@ -206,11 +206,11 @@ def test_without_the_model_full_text_finds_the_same_language_only(stories, setti
 
 
 def test_rankings_are_fused_by_their_ranks():
-    assert services.fuse([("case", 1), ("case", 2)], [("case", 2), ("case", 3)]) == [
-        ("case", 2),
-        ("case", 1),
-        ("case", 3),
-    ]
+    vector, text = [("case", 1), ("case", 2)], [("case", 3), ("case", 2)]
+    assert services.fuse(vector, text) == [("case", 2), ("case", 1), ("case", 3)]
+    # Full text weighs less: what only it finds comes after what the vectors found.
+    assert services.fuse(vector, text, weights=(1.0, 0.25)) == [("case", 2), ("case", 1), ("case", 3)]
+    assert services.fuse(vector[:1], text[:1], weights=(1.0, 0.25)) == [("case", 1), ("case", 3)]
 
 
 # --- vectors: the task queue, a change of model ----------------------------------------------------
