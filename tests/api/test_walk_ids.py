@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -393,7 +392,6 @@ def test_walking_every_id_as_every_role_finds_nothing_private(scene, monkeypatch
     urls = urls_to_walk(operations, names)
     assert any("/members/{" not in u and "/members/" in u for u in urls)
     assert len(urls) < MOST_URLS, f"{len(urls)} URLs to walk: a parameter's model is unknown (see model_for)"
-    started = time.monotonic()
     leaks = []
     answered = 0
     for role in ROLES:
@@ -415,4 +413,3 @@ def test_walking_every_id_as_every_role_finds_nothing_private(scene, monkeypatch
                     leaks.append(f"{role} GET {url}: {secret.text!r}")
     assert not leaks, "private data came back:\n" + "\n".join(sorted(set(leaks))[:40])
     assert answered > 500, "the walk should get answers, not only refusals"
-    assert time.monotonic() - started < 120
