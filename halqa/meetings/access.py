@@ -6,7 +6,10 @@ A community's meeting:
   school, the supervisor of its network, the authority's admins) sees all its meetings and manages
   them, as the organiser does: who may schedule a meeting may also change or cancel it;
 * an announced meeting is seen by the community's active members in every role but guest; they
-  may sign up while it is scheduled. A guest (a parent, a student) sees only what they were
+  may sign up while it is scheduled;
+* a place in a meeting stops counting once its person has left the community or been removed from
+  it (they stop seeing its meetings, as they stop seeing its discussions); someone invited from
+  outside the community keeps their place. A guest (a parent, a student) sees only what they were
   invited to; a members-only community's meetings are never seen by visitors.
 
 A case session (a meeting of a case's working group) is seen by whoever may view the case
@@ -49,6 +52,12 @@ def places_of(user) -> frozenset[int]:
     )
 
 
+def _departed(user) -> frozenset[int]:
+    """Communities the person has left or was removed from (their places there no longer count)."""
+    gone = {CommunityStatus.LEFT, CommunityStatus.REMOVED}
+    return frozenset(m.community_id for m in memberships_of(user).values() if m.status in gone)
+
+
 def _communities(user) -> frozenset[int]:
     """Communities whose announced meetings the person sees (active, not as a guest)."""
     roles = set(CommunityRole.values) - {CommunityRole.GUEST}
@@ -85,6 +94,7 @@ class MeetingAccess(access.Policy):
             if meeting.announced and scheduled and not takes_part:
                 actions.add(SIGN_UP)
             return frozenset(actions)
+        takes_part = takes_part and meeting.community_id not in _departed(user)
         member = meeting.community_id in _communities(user)
         leads = MANAGE_PROGRAM in community_access.allowed(user, meeting.community)
         organises = meeting.organiser_id == user.pk
@@ -100,6 +110,8 @@ class MeetingAccess(access.Policy):
 
     def where(self, user, action: str) -> QuerySet[Meeting]:
         places = Q(pk__in=sorted(places_of(user)))
+        if departed := _departed(user):
+            places &= Q(case__isnull=False) | ~Q(community_id__in=sorted(departed))
         member = Q(community_id__in=sorted(_communities(user)))
         leads = Q(community__in=community_access.rows(user, MANAGE_PROGRAM).values("pk"))
         organises = Q(organiser_id=user.pk)

@@ -209,3 +209,23 @@ def test_the_feed_keeps_ninety_days_of_past_meetings_and_drops_past_cancelled_on
     body = client.get(feed_url(services.renew_feed(actor=m.colleague))).content
     assert b"Last month" in body
     assert b"Last year" not in body and b"Called off last week" not in body
+
+
+@pytest.mark.django_db
+def test_leaving_a_community_ends_ones_place_in_its_meetings_but_not_an_outside_guests(m, client):
+    """Whoever leaves the community stops seeing the meeting they had signed up for (page, list and
+    answers), as the feed already stopped showing it; an invited person from outside keeps theirs."""
+    from halqa.meetings.access import RESPOND, VIEW, meeting_access
+
+    meeting = circle(m, title="Members only circle", announced=True)
+    services.sign_up(meeting, actor=m.expert)
+    services.invite(meeting, actor=m.colleague, people=[m.foreign_teacher])
+    assert meeting_access.visible(m.expert).filter(pk=meeting.pk).exists()
+    communities.leave(m.community, actor=m.expert)
+
+    for person, sees in ((m.expert, False), (m.foreign_teacher, True)):
+        assert meeting_access.visible(person).filter(pk=meeting.pk).exists() is sees, person
+        assert (VIEW in meeting_access.allowed(person, meeting)) is sees, person
+        assert meeting_access.rows(person, RESPOND).filter(pk=meeting.pk).exists() is sees, person
+        client.force_login(person)
+        assert client.get(reverse("meetings:detail", args=[meeting.pk])).status_code == (200 if sees else 404)
