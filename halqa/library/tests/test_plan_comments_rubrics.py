@@ -204,6 +204,8 @@ def test_the_plan_through_the_api(lib):
     assert [s["title"] for s in steps] == ["Outline", "Layout"] and steps[1]["position"] == 1
     first, second = steps[0]["id"], steps[1]["id"]
     assert api_as(w.colleague).post(f"{url}{second}/done/").status_code == 400
+    assert api_as(w.expert).post(f"{url}{first}/done/").status_code == 403
+    assert api_as(w.other_parent).post(f"{url}{first}/done/").status_code == 404
     assert api_as(w.colleague).post(f"{url}{first}/done/").status_code == 200
     assert api_as(w.colleague).patch(f"{url}{second}/", {"due": D3.isoformat()}).status_code == 200
     assert Case.objects.get(pk=w.case.pk).due_dates[Stage.IN_REVIEW] == D3.isoformat()
@@ -368,6 +370,8 @@ def test_comments_through_the_api(lib):
     assert api_as(w.colleague).post(resolve, {"resolved": "maybe"}).status_code == 400
     shown = api_as(w.colleague).post(resolve, {})
     assert shown.status_code == 200 and shown.json()["resolved"] is True
+    assert api_as(w.other_teacher).get(url).status_code == 404
+    assert api_as(None).get(url).status_code in (401, 403)
     threads = api_as(w.principal).get(url).json()
     assert threads[0]["answers"][0]["body"] == "Because."
     assert api_as(w.colleague).post(f"{url}999999/resolve/", {}).status_code == 404
@@ -567,6 +571,8 @@ def test_rubrics_through_the_api(lib):
     assert len(api_as(w.principal).delete(criterion).json()["criteria"]) == 4
     assert api_as(w.principal).delete(f"{url}criteria/999999/").status_code == 404
     assert api_as(w.teacher).delete(url).status_code == 403
+    assert api_as(w.parent).get(url).json()["can_edit"] is False  # anyone signed in reads a rubric
+    assert api_as(None).get(url).status_code in (401, 403)
     assert api_as(w.principal).delete(url).status_code == 204
     assert api_as(w.principal).get(url).status_code == 404
 
