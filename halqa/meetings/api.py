@@ -384,6 +384,17 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(body, status=status_code)
 
+    def _act(self, service, serializer_class=None, **fields) -> Response:
+        """One action on the meeting: the body checked by `serializer_class` (when there is one), the
+        service called with it as the request's person, the meeting's detail answered."""
+        meeting, _can = self._meeting()
+        if serializer_class is not None:
+            data = serializer_class(data=self.request.data)
+            data.is_valid(raise_exception=True)
+            fields = {**data.validated_data, **fields}
+        service(meeting, actor=self.request.user, **fields)
+        return self._detail(meeting.pk)
+
     def retrieve(self, request, pk=None):
         meeting, _can = self._meeting()
         return self._detail(meeting.pk)
@@ -425,11 +436,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=MeetingCancelSerializer, responses=MeetingDetailSerializer, summary="Cancel the meeting")
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        meeting, _can = self._meeting()
-        data = MeetingCancelSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.cancel_meeting(meeting, actor=request.user, **data.validated_data)
-        return self._detail(meeting.pk)
+        return self._act(services.cancel_meeting, MeetingCancelSerializer)
 
     @extend_schema(request=MeetingInviteSerializer, responses=MeetingDetailSerializer, summary="Invite people")
     @action(detail=True, methods=["post"])
@@ -451,18 +458,12 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=None, responses=MeetingDetailSerializer, summary="Sign up for an announced meeting")
     @action(detail=True, methods=["post"], url_path="sign-up")
     def sign_up(self, request, pk=None):
-        meeting, _can = self._meeting()
-        services.sign_up(meeting, actor=request.user)
-        return self._detail(meeting.pk)
+        return self._act(services.sign_up)
 
     @extend_schema(request=MeetingRsvpSerializer, responses=MeetingDetailSerializer, summary="Answer: yes, no or maybe")
     @action(detail=True, methods=["post"])
     def rsvp(self, request, pk=None):
-        meeting, _can = self._meeting()
-        data = MeetingRsvpSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.respond(meeting, actor=request.user, rsvp=data.validated_data["rsvp"])
-        return self._detail(meeting.pk)
+        return self._act(services.respond, MeetingRsvpSerializer)
 
     @extend_schema(methods=["POST"], request=None, responses=MeetingDetailSerializer, summary="I am prepared")
     @extend_schema(
@@ -470,9 +471,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post", "delete"])
     def prepared(self, request, pk=None):
-        meeting, _can = self._meeting()
-        services.mark_prepared(meeting, actor=request.user, prepared=request.method == "POST")
-        return self._detail(meeting.pk)
+        return self._act(services.mark_prepared, prepared=request.method == "POST")
 
     @extend_schema(
         methods=["GET"], responses=MeetingSourceSerializer(many=True), summary="The meeting's preparation list"
@@ -517,20 +516,12 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=MeetingAttendanceSerializer, responses=MeetingDetailSerializer, summary="Take attendance")
     @action(detail=True, methods=["post"])
     def attendance(self, request, pk=None):
-        meeting, _can = self._meeting()
-        data = MeetingAttendanceSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.take_attendance(meeting, actor=request.user, present=data.validated_data["present"])
-        return self._detail(meeting.pk)
+        return self._act(services.take_attendance, MeetingAttendanceSerializer)
 
     @extend_schema(request=MeetingMinutesSerializer, responses=MeetingDetailSerializer, summary="Write the minutes")
     @action(detail=True, methods=["post"])
     def minutes(self, request, pk=None):
-        meeting, _can = self._meeting()
-        data = MeetingMinutesSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.write_minutes(meeting, actor=request.user, **data.validated_data)
-        return self._detail(meeting.pk)
+        return self._act(services.write_minutes, MeetingMinutesSerializer)
 
     @extend_schema(request=MeetingAgendaItemSerializer, responses=MeetingDetailSerializer, summary="Add an agenda item")
     @action(detail=True, methods=["post"])
