@@ -18,7 +18,7 @@ from halqa.cases.models import Case, Topic
 from halqa.communities.models import Community
 from halqa.orgs.models import School
 
-from . import services
+from . import demo_closed, services
 from .models import Product
 
 APPROVE = {"accuracy": 5, "practicality": 4, "clarity": 5, "standards": 4}
@@ -221,6 +221,7 @@ def load(people: dict) -> int:
         )
         services.submit(product, actor=author)
         new += 1
+    new += demo_closed.load(people, _school)  # every type, closed cases, a retracted product
     _hafez_rubric(people)
     return new
 

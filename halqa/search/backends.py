@@ -1,7 +1,7 @@
 """The two databases behind one interface: which documents match a query, best first.
 
 Both are given the analyzer's tokens and nothing else, so both find the same documents; their own
-ranking (FTS5's bm25, PostgreSQL's ts_rank_cd) only chooses the candidates, which the caller ranks
+ranking (FTS5's bm25, PostgreSQL's ts_rank) only chooses the candidates, which the caller ranks
 again in Python with one formula (halqa.search.services), so both give the same order too.
 
 Hand-written SQL lives here and only here: the statements are constants, the query's text and every
@@ -81,8 +81,8 @@ class PostgreSQLFullText(Backend):
         "SELECT m.id, count(*) OVER () FROM (SELECT d.id, d.vector, q.query "
         "FROM search_searchdocument d, to_tsquery('simple'::regconfig, %s) q(query) "
         "WHERE d.vector @@ q.query AND d.id > %s AND d.id IN ({documents}) ORDER BY d.id DESC LIMIT %s) m "
-        "ORDER BY ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', m.vector, m.query) DESC, m.id LIMIT %s"
-    )
+        "ORDER BY ts_rank('{{0.1, 0.2, 0.4, 1.0}}', m.vector, m.query) DESC, m.id LIMIT %s"
+    )  # ts_rank, not ts_rank_cd: the cover density cost 60 ms over 2,000 matches of three words, ts_rank 25
     NEWEST = "SELECT coalesce(max(id), 0) FROM search_searchdocument"
 
     def candidates(self, groups, documents, limit, **options):
