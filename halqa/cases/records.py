@@ -62,6 +62,26 @@ def _text(value, field: str, *, max_length: int, required: str | None = None) ->
     return value
 
 
+def web_address(value, field: str) -> str:
+    """An optional http(s) address, checked as `_text` checks text."""
+    url = _text(value, field, max_length=500)
+    if url:
+        try:
+            _urls(url)
+        except ValidationError:
+            raise ValidationError({field: _("Give a web address starting with http:// or https://.")}) from None
+    return url
+
+
+def source_fields(title, url, note) -> dict:
+    """A reading-list source's title (required), optional link and note, checked (cases and meetings)."""
+    return {
+        "title": _text(title, "title", max_length=200, required=_("Name the source.")),
+        "url": web_address(url, "url"),
+        "note": _text(note, "note", max_length=2000),
+    }
+
+
 def _need_contribute(actor: User, case: Case) -> None:
     case_access.allowed(actor, case).need(CONTRIBUTE)
 
@@ -77,19 +97,12 @@ def _where(case: Case) -> dict:
 def add_preparation_item(case: Case, *, actor: User, title: str, url: str = "", note: str = "") -> PreparationItem:
     """The group or a coordinator adds a source to study before the session (a link is optional)."""
     _need_contribute(actor, case)
-    title = _text(title, "title", max_length=200, required=_("Name the source."))
-    url = _text(url, "url", max_length=500)
-    if url:
-        try:
-            _urls(url)
-        except ValidationError:
-            raise ValidationError({"url": _("Give a web address starting with http:// or https://.")}) from None
-    note = _text(note, "note", max_length=2000)
-    item = PreparationItem.objects.create(case=case, title=title, url=url, note=note, added_by=actor)
+    fields = source_fields(title, url, note)
+    item = PreparationItem.objects.create(case=case, added_by=actor, **fields)
     record(
         Verb.CASE_PREPARATION_ADDED,
         target=case,
-        after={"item": item.pk, "title": title},
+        after={"item": item.pk, "title": fields["title"]},
         **_as(case, actor),
         **_where(case),
     )

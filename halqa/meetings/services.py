@@ -19,7 +19,6 @@ import secrets
 import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +31,7 @@ from halqa.cases.access import VIEW as CASE_VIEW
 from halqa.cases.access import case_access
 from halqa.cases.models import Case, CaseMember, PreparationItem, SessionNote
 from halqa.cases.models import Stage as CaseStage
-from halqa.cases.records import _text
+from halqa.cases.records import _text, source_fields, web_address
 from halqa.communities.access import community_access
 from halqa.communities.models import Community
 from halqa.communities.rules import MANAGE_PROGRAM
@@ -66,7 +65,6 @@ LAST_REMINDER = dt.timedelta(hours=1)
 EARLY = dt.timedelta(hours=1)
 MAX_AGENDA = 30
 MAX_INVITES = 200
-_urls = URLValidator(schemes=["http", "https"])
 # Cases in these stages have a working group that can meet.
 CASE_MEETS_FROM = (
     CaseStage.MATCHED,
@@ -157,15 +155,7 @@ def _details(fields: dict, *, current: Meeting | None = None) -> dict:
     if "place" in fields:
         out["place"] = _text(fields["place"], "place", max_length=200)
     if "online_url" in fields:
-        url = _text(fields["online_url"], "online_url", max_length=500)
-        if url:
-            try:
-                _urls(url)
-            except ValidationError:
-                raise ValidationError(
-                    {"online_url": _("Give a web address starting with http:// or https://.")}
-                ) from None
-        out["online_url"] = url
+        out["online_url"] = web_address(fields["online_url"], "online_url")
     if "description" in fields:
         out["description"] = _text(fields["description"], "description", max_length=4000)
     if "announced" in fields:
@@ -601,19 +591,10 @@ def add_source(
             raise ValidationError({"product": _("Choose a library item you can see.")})
         if title is None or not str(title).strip():
             title = product.title[:200]
-    title = _text(title, "title", max_length=200, required=_("Name the source."))
-    url = _text(url, "url", max_length=500)
-    if url:
-        try:
-            _urls(url)
-        except ValidationError:
-            raise ValidationError({"url": _("Give a web address starting with http:// or https://.")}) from None
-    note = _text(note, "note", max_length=2000)
+    fields = source_fields(title, url, note)
     if PreparationItem.objects.filter(meeting=locked).count() >= MAX_PREPARATION:
         raise ValidationError({"title": _("A reading list has at most %(max)s sources.") % {"max": MAX_PREPARATION}})
-    item = PreparationItem.objects.create(
-        meeting=locked, title=title, url=url, note=note, product=product, added_by=actor
-    )
+    item = PreparationItem.objects.create(meeting=locked, product=product, added_by=actor, **fields)
     if product is not None:  # a use of the library item ("most used")
         from halqa.library.services import record_use
 
@@ -622,7 +603,7 @@ def add_source(
         Verb.MEETING_PREPARATION_ADDED,
         actor=actor,
         target=locked,
-        after={"item": item.pk, "title": title, **({"product": product.pk} if product is not None else {})},
+        after={"item": item.pk, "title": fields["title"], **({"product": product.pk} if product is not None else {})},
         **_where(locked),
     )
     return item
