@@ -175,19 +175,19 @@ NOT_PAGES = {
     "library:pdf": "a product's PDF to download (its 'being prepared' page is base.html with a heading and a link)",
     "meetings:feed_ics": "a person's calendar feed (text/calendar) for calendar apps, behind a secret key",
     "events:audit_csv": "a CSV export",
+    "similar:case": "an htmx fragment (similar cases) loaded into the case page (cases:detail)",
+    "similar:product": "an htmx fragment (related products) loaded into the product page (library:product)",
 }
 
 # Actions: they refuse GET (checked by test_every_route_is_a_checked_page_or_left_out); their buttons
 # are on the page named here.
-    "similar:case": "an htmx fragment (similar cases) loaded into the case page (cases:detail)",
-    "similar:product": "an htmx fragment (related products) loaded into the product page (library:product)",
 POST_ONLY = {
     "set_language": "the header of every page",
+    "similar:intake": "cases:new (an htmx fragment: similar cases while the story is written)",
     "accounts:api_token_create": "accounts:security",
     "accounts:api_token_revoke": "accounts:security",
     "orgs:invitation_revoke": "orgs:school_invitations",
     "orgs:invitation_resend": "orgs:school_invitations",
-    "similar:intake": "cases:new (an htmx fragment: similar cases while the story is written)",
     "orgs:holiday_delete": "orgs:school_holidays",
     "communities:goal_delete": "communities:goal_edit",
     "communities:goal_progress": "communities:detail",
@@ -481,7 +481,9 @@ class PageChecker:
             self.problems.append(f"{where}: cut off at the window's edge: {', '.join(sticking_out)}")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+# Each language is its own xdist group, so the two processes share the four walks (each process
+# starts its own Chromium once).
+@pytest.mark.parametrize("language", [pytest.param(x, marks=pytest.mark.xdist_group(f"a11y-{x}")) for x in LANGUAGES])
 def test_every_page_is_accessible(
     demo, live_server, new_context, sign_in, screenshot, browser_tools, record_property, language
 ):
