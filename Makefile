@@ -45,6 +45,7 @@ test: install assets
 bench: install assets
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.similar
 
 lint:
 	$(BIN)/ruff check .
