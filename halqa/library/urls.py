@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/retract/", views.product_retract, name="retract"),
     path("<int:pk>/rate/", views.product_rate, name="rate"),
     path("<int:pk>/steps/", views.step_add, name="step_add"),
+    path("<int:pk>/steps/<int:step>/", views.step_change, name="step_change"),
     path("<int:pk>/steps/<int:step>/move/", views.step_move, name="step_move"),
     path("<int:pk>/steps/<int:step>/done/", views.step_done, name="step_done"),
     path("<int:pk>/steps/<int:step>/remove/", views.step_remove, name="step_remove"),

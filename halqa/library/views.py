@@ -73,8 +73,9 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
     rubric = rubrics.rubric_for(product) if can.review else None
     if can.review:
         forms.setdefault("review_form", ReviewForm(criteria=rubric.criteria.all()))
+    owners = list(plan.owners(product)) if can.plan else []
     if can.plan:
-        forms.setdefault("step_form", StepForm(owners=plan.owners(product)))
+        forms.setdefault("step_form", StepForm(owners=owners))
     if can.comment:
         forms.setdefault("comment_form", CommentForm())
     if can.manage and product.status == Status.PUBLISHED:
@@ -100,6 +101,7 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
         if full_reviews
         else [],
         "steps": product.steps.select_related("owner") if full_reviews else [],
+        "step_owners": owners,
         "threads": comments.threads(product, revisions=revisions) if full_reviews and revisions else [],
         "reply_form": ReplyForm() if can.discuss else None,
         "assigned": product.assignments.select_related("reviewer") if full_reviews else [],
@@ -359,6 +361,20 @@ def step_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def step_change(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    product, _can = product_access.get(request.user, pk)
+
+    def act(product, form):
+        data = form.cleaned_data
+        plan.change_step(
+            _step(product, step), actor=request.user, title=data["title"], due=data["due"], owner=data["owner"]
+        )
+
+    return _act(request, pk, act, _("The step is saved."), StepForm, "step_change_form", owners=plan.owners(product))
+
+
+@login_required
+@require_POST
 def step_move(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     def act(product, form):
         plan.move_step(_step(product, step), actor=request.user, position=form.cleaned_data["position"] - 1)
@@ -480,6 +496,7 @@ def _rubric_page(request, owner: dict, status=200, **forms) -> HttpResponse:
             for code, name in settings.LANGUAGES
         ]
     forms.setdefault("criterion_form", CriterionForm())
+    forms.setdefault("failed_pk", None)
     context = {
         "owner": owner,
         "rubric": rubric,
@@ -571,7 +588,8 @@ def _criterion_act(request, pk: int, act, done: str, form_class=None) -> HttpRes
         else:
             messages.success(request, done)
             return redirect(_rubric_url(rubric))
-    return _rubric_page(request, owner, status=400, **({"criterion_form": form} if form_class is CriterionForm else {}))
+    errors = [*(error for field in form for error in field.errors), *form.non_field_errors()]
+    return _rubric_page(request, owner, status=400, failed_pk=criterion.pk, failed_errors=errors)
 
 
 @login_required

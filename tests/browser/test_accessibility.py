@@ -240,6 +240,7 @@ POST_ONLY = {
     "library:retract": "library:product",
     "library:rate": "library:product",
     "library:step_add": "library:product",
+    "library:step_change": "library:product",
     "library:step_move": "library:product",
     "library:step_done": "library:product",
     "library:step_remove": "library:product",

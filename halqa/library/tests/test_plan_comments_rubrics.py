@@ -172,6 +172,25 @@ def test_the_plan_on_the_product_page(lib, login, client):
     assert login(w.student).post(done).status_code == 404
     assert login(w.colleague).post(reverse("library:step_done", args=[product.pk, first.pk])).status_code == 302
     assert Step.objects.get(pk=first.pk).done_at
+    change = reverse("library:step_change", args=[product.pk, second.pk])
+    later = (D2 + dt.timedelta(days=1)).isoformat()
+    assert login(w.colleague).post(change, {"title": "Layout", "due": TODAY.isoformat()}).status_code == 400
+    assert (
+        "would be due before"
+        in login(w.colleague).post(change, {"title": "L", "due": TODAY.isoformat()}).content.decode()
+    )
+    assert (
+        login(w.colleague).post(change, {"title": "Layout", "due": later, "owner": w.other_teacher.pk}).status_code
+        == 400
+    )
+    assert login(w.expert).post(change, {"title": "Mine", "due": later}).status_code == 403
+    assert login(w.other_principal).post(change, {"title": "Mine", "due": later}).status_code == 404
+    answer = login(w.colleague).post(change, {"title": "Layout and print", "due": later, "owner": w.parent.pk})
+    assert answer.status_code == 302
+    assert Step.objects.filter(
+        pk=second.pk, title="Layout and print", owner=w.parent, due=D2 + dt.timedelta(days=1)
+    ).exists()
+    assert Case.objects.get(pk=w.case.pk).due_dates[Stage.IN_REVIEW] == later
     move = reverse("library:step_move", args=[product.pk, second.pk])
     assert login(w.colleague).post(move, {"position": "x"}).status_code == 400
     assert login(w.colleague).post(move, {"position": "1"}).status_code == 400  # refused: the first is done
@@ -183,7 +202,7 @@ def test_the_plan_on_the_product_page(lib, login, client):
     page = login(w.colleague).get(product.get_absolute_url()).content.decode()
     assert "Outline" in page and "Layout" not in page
     client.logout()
-    for url in (add, done, move, remove):
+    for url in (add, done, change, move, remove):
         assert client.post(url).status_code == 302  # to sign in
 
 
@@ -516,7 +535,9 @@ def test_rubric_pages(lib, login, client):
     lab = rubric.criteria.get(key="lab")
     assert lab.labels == {"ar": "المختبر"} and lab.weight == 2 and rubric.criteria.count() == 5
     change = reverse("library:criterion_change", args=[lab.pk])
-    assert login(w.principal).post(change, {"label": "Lab work", "weight": 20}).status_code == 400
+    refused = login(w.principal).post(change, {"label": "Lab work", "weight": 20})
+    assert refused.status_code == 400 and "less than or equal to 10" in refused.content.decode()
+    assert login(w.principal).post(change, {"label": "  ", "weight": 2}).status_code == 400
     assert login(w.principal).post(change, {"label": "Lab work", "weight": 3}).status_code == 302
     assert Criterion.objects.get(pk=lab.pk).label == "Lab work"
     assert login(w.other_principal).post(change, {"label": "Mine", "weight": 1}).status_code == 403
