@@ -423,3 +423,28 @@ def test_the_product_fragment_lists_related_products(stories, login):
     draft = Product.objects.create(title="Draft", language="en", school=w.school, status=Status.DRAFT)
     assert login(w.teacher).get(reverse("similar:product", args=[draft.pk])).status_code == 404
     assert login(w.teacher).get(reverse("similar:product", args=[w.product.pk])).status_code == 200
+
+
+def test_the_embed_command_makes_missing_and_stale_vectors(stories):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    w = stories
+    Vector.objects.filter(kind="case", object_id=w.noisy.pk).update(version="0.0.1")
+    Vector.objects.filter(kind="product").delete()
+    out = StringIO()
+    call_command("embed", stdout=out)
+    assert "embedded 2 objects" in out.getvalue()
+    assert vectors.stale_keys() == []
+    Vector.objects.create(kind="case", object_id=10**9, model="x", version="1", dim=1, vector=b"\0\0")
+    call_command("embed", stdout=out)
+    assert not Vector.objects.filter(object_id=10**9).exists()  # a vanished object's vector is dropped
+
+
+def test_the_embed_command_needs_the_model(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.SIMILAR_MODEL = ""
+    with pytest.raises(CommandError):
+        call_command("embed")
