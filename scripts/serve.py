@@ -20,6 +20,8 @@ BIN = Path(sys.executable).parent
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "127.0.0.1")
+    # Links in emails point at this server unless the deployment says otherwise (PORT=9000 make run).
+    os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
     web = [
         str(BIN / "gunicorn"),
         "halqa.wsgi",
