@@ -1,0 +1,42 @@
+"""The similar-cases benchmark's arithmetic (bench/similar.py): recall@10 across and within
+languages and MRR as docs/similar.md defines them, and the lookup and synthetic vectors it times.
+No model and no 100,000 rows here: only that the figures mean what the README says."""
+
+import numpy as np
+import pytest
+
+from bench import similar
+
+STORIES = [
+    {"kind": "noise", "language": "en", "text": "a"},
+    {"kind": "noise", "language": "en", "text": "b"},
+    {"kind": "noise", "language": "ru", "text": "c"},
+    {"kind": "parents", "language": "en", "text": "d"},
+    {"kind": "parents", "language": "ru", "text": "e"},
+]
+
+
+def test_recall_and_mrr_count_what_the_readme_says():
+    rankings = [
+        [2, 1, 3, 4],  # both siblings found; the first hit (rank 1) is of the same kind
+        [3, 4, 0, 2],  # found at ranks 3 and 4: still within ten; first hit at rank 3
+        [3, 0, 1, 4],  # cross: both (other language) found; no same-language sibling exists
+        [0, 1, 2, 4],  # its only sibling, in Russian, at rank 4
+        [0, 1, 2, 3],
+    ]
+    figures = similar.quality(STORIES, rankings)
+    assert figures["recall_cross"] == 1.0
+    assert figures["recall_same"] == 1.0  # stories 0 and 1 find their English sibling
+    assert figures["mrr"] == pytest.approx(np.mean([1, 1 / 3, 1 / 2, 1 / 4, 1 / 4]), abs=1e-3)
+    assert similar.quality(STORIES, [[] for _ in STORIES]) == {"recall_cross": 0.0, "recall_same": 0.0, "mrr": 0.0}
+
+
+def test_synthetic_vectors_are_unit_length_in_the_languages_given():
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((8, 384)).astype(np.float32)
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    extra, languages = similar.synthetic(real, ["en", "ru"] * 4, 50)
+    assert extra.shape == (50, 384) and set(languages) == {"en", "ru"}
+    assert np.allclose(np.linalg.norm(extra.astype(np.float32), axis=1), 1, atol=0.01)
+    timing = similar.lookups(real, ["en", "ru"] * 4, stored=100, queries=5)
+    assert timing["stored"] == 100 and timing["p95_ms"] >= timing["p50_ms"] >= 0
