@@ -102,6 +102,9 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
         else [],
         "steps": product.steps.select_related("owner") if full_reviews else [],
         "step_owners": owners,
+        "rubric_school": product.school
+        if product.school_id and rubrics.may_edit(user, school=product.school)
+        else None,
         "threads": comments.threads(product, revisions=revisions) if full_reviews and revisions else [],
         "reply_form": ReplyForm() if can.discuss else None,
         "assigned": product.assignments.select_related("reviewer") if full_reviews else [],

@@ -435,6 +435,9 @@ def test_a_custom_rubric_is_scored_and_summarised_with_weights(lib, login):
     assert summary["overall"] == round((5 + 4 + 5 + 4 + 1 * 3) / 7, 1)
     page = login(w.colleague).get(product.get_absolute_url()).content.decode()
     assert "Uses the school&#x27;s lab 1" in page
+    rubric_page = reverse("library:rubric_school", args=[w.school.pk])
+    assert rubric_page not in page  # an author and the facilitator: not one who edits the rubric
+    assert rubric_page in login(w.principal).get(product.get_absolute_url()).content.decode()
     # the API takes scores by key, and the four legacy fields for the default rubric's
     other = services.start(actor=w.teacher, title="Elsewhere", language="en", body="Text", school=w.foreign_school)
     services.submit(other, actor=w.teacher)
