@@ -206,7 +206,7 @@ def seed(documents: int) -> None:
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
             cursor.execute("ANALYZE")
         else:
-            cursor.execute("VACUUM ANALYZE search_searchdocument")
+            cursor.execute("ANALYZE search_searchdocument")
             cursor.execute("ANALYZE library_product")
 
 
