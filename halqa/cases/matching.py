@@ -10,6 +10,9 @@ The profile matcher scores, and says why:
 * teaches the case's subject (+3) or its grade (+2);
 * an expertise tag shares a word with the case's topics or title (+2 each, at most two);
 * has worked on closed cases of the same topic (+3 each, at most three);
+* solved a similar case (+3 for each language such cases were in): a closed case among the most similar to
+  this one that the viewer may see, as `SIMILAR_CASES` answers (halqa.similar registers it; the
+  ids come from memory, so it costs this query nothing more);
 * writes in the case's language (+1); is an expert (+1); is an experienced teacher (+1);
 * is already busy with open cases (−1 each, at most −3).
 It reads a bounded number of candidates in a fixed number of queries whatever the data.
@@ -22,15 +25,20 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Protocol
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from halqa.accounts.choices import Role
 from halqa.accounts.queries import people_visible_to
 
+from .access import case_access
 from .models import FINAL_STAGES, Case, Stage
 
 CANDIDATES = 300  # read at most this many people, those most likely first
+# (case, viewer) → {language: ids of the cases most similar to it}; none until halqa.similar sets it.
+SIMILAR_CASES = None
 WORD = re.compile(r"\w{4,}", re.UNICODE)
 
 
@@ -58,6 +66,19 @@ class ProfileMatcher:
         )
         taken = Q(pk__in=case.members.values("user_id")) | Q(pk=case.requester_id or 0)  # no query of its own
         topics = list(case.topics.all())
+        similar = {
+            language: ids for language, ids in (SIMILAR_CASES(case, viewer) if SIMILAR_CASES else {}).items() if ids
+        }
+        if similar:
+            closed_and_seen = Q(case_memberships__case__stage=Stage.CLOSED) & Q(
+                case_memberships__case__in=case_access.visible(viewer).values("pk")
+            )
+        by_language = {
+            f"similar_{language}": Count(
+                "case_memberships", filter=closed_and_seen & Q(case_memberships__case_id__in=ids), distinct=True
+            )
+            for language, ids in sorted(similar.items())
+        }
         return (
             people_visible_to(viewer)
             .filter(roles__code__in=[Role.TEACHER, Role.EXPERT])
@@ -81,9 +102,10 @@ class ProfileMatcher:
                 teaches_grade=Exists(through.grades.filter(user=OuterRef("pk"), graderow_id=case.grade or "")),
                 is_expert=Exists(through.roles.filter(user=OuterRef("pk"), rolerow_id=Role.EXPERT)),
             )
+            .annotate(**by_language)
             .prefetch_related("expertise")
             .distinct()
-            .order_by("-solved", "display_name", "pk")[:CANDIDATES]
+            .order_by("-solved", *[f"-{name}" for name in by_language], "display_name", "pk")[:CANDIDATES]
         ), topics
 
     def suggest(self, case: Case, viewer, limit: int = 10) -> list[Suggestion]:
@@ -105,6 +127,11 @@ class ProfileMatcher:
             if person.solved:
                 score += 3 * min(person.solved, 3)
                 reasons.append(_("worked on %(count)s closed case(s) of the same topic") % {"count": person.solved})
+            for code, _name in settings.LANGUAGES:
+                if getattr(person, f"similar_{code}", 0):
+                    score += 3
+                    language = get_language_info(code)["name_translated"]
+                    reasons.append(_("solved a similar case in %(language)s") % {"language": language})
             if person.preferred_language == case.language:
                 score += 1
                 reasons.append(_("writes in the case's language"))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -115,6 +116,7 @@ class Matrix:
         self.means = np.zeros((count, self.dim), dtype=np.float32)  # the means the scores use now
         self.fingerprint = None
         self.model = None
+        self.checked_at = float("-inf")
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -182,6 +184,11 @@ class Matrix:
             self.dots[touched] = np.einsum("ij,ij->i", self._block(touched), self.means[self.langs[touched]])
 
     # --- reading ------------------------------------------------------------------------------
+
+    def vector(self, kind: str, object_id: int) -> np.ndarray | None:
+        """An object's vector as held here (None when it has none): a page needs no query for it."""
+        row = self.row_of.get(key(kind, object_id))
+        return None if row is None else self.row(row).astype(np.float32)
 
     def centred_query(self, vector: np.ndarray, language: str) -> np.ndarray:
         code = language_code(language)
@@ -271,7 +278,11 @@ class Matrix:
 _matrix = Matrix()
 
 
-def matrix() -> Matrix:
-    """The process's matrix, brought up to date with the database (one small query when unchanged)."""
-    _matrix.refresh()
+def matrix(max_age: float = 0) -> Matrix:
+    """The process's matrix, brought up to date with the database (one small query when unchanged);
+    with `max_age`, not asked again when it was within that many seconds (a page's side ranking)."""
+    fresh = time.monotonic() - _matrix.checked_at < max_age and _matrix.model == embedding.model_id()
+    if not fresh:
+        _matrix.refresh()
+        _matrix.checked_at = time.monotonic()
     return _matrix

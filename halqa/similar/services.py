@@ -227,7 +227,17 @@ def band(score: float) -> str:
 # --- the service ----------------------------------------------------------------------------------
 
 
-def find(
+@dataclass
+class Ranked:
+    keys: list[tuple[str, int]]  # best first
+    scores: dict  # (kind, id) → centred cosine, for what the vectors ranked
+    text_scores: dict  # (kind, id) → full-text score relative to the best
+    text: str
+    language: str
+    semantic: bool
+
+
+def rank(
     user,
     text,
     *,
@@ -235,11 +245,9 @@ def find(
     kinds: Iterable[str] = KINDS,
     limit: int = 8,
     vector: np.ndarray | None = None,
-) -> Found:
-    """Cases and published products the person may see that look like the story, best first.
-
-    `vector` is the story's own vector when it is already stored (a case page), else the story is
-    embedded now (about 10 ms). Raises ValidationError for a text that cannot be compared."""
+) -> Ranked:
+    """The ranking alone, without reading the objects (`find` describes them; the people matcher
+    needs only the case ids)."""
     text, language = clean(text)
     kinds = tuple(kind for kind in KINDS if kind in set(kinds))
     limit = max(1, min(int(limit), MAX_LIMIT))
@@ -257,11 +265,35 @@ def find(
         [(kind, pk) for kind, pk, _points in by_text],
         weights=(1.0, TEXT_WEIGHT if semantic else 1.0),
     )
-    keys = keys[:limit]
-    scores = {(s.kind, s.object_id): s.score for s in by_vector}
     best_text = max((points for *_key, points in by_text), default=0.0) or 1.0
-    text_scores = {(kind, pk): points / best_text for kind, pk, points in by_text}
-    return Found(_describe(keys, scores, text_scores, text, language, semantic, exclude_case), semantic, language)
+    return Ranked(
+        keys=keys[:limit],
+        scores={(s.kind, s.object_id): s.score for s in by_vector},
+        text_scores={(kind, pk): points / best_text for kind, pk, points in by_text},
+        text=text,
+        language=language,
+        semantic=semantic,
+    )
+
+
+def find(
+    user,
+    text,
+    *,
+    exclude_case: int | None = None,
+    kinds: Iterable[str] = KINDS,
+    limit: int = 8,
+    vector: np.ndarray | None = None,
+) -> Found:
+    """Cases and published products the person may see that look like the story, best first.
+
+    `vector` is the story's own vector when it is already stored (a case page), else the story is
+    embedded now (about 10 ms). Raises ValidationError for a text that cannot be compared."""
+    ranked = rank(user, text, exclude_case=exclude_case, kinds=kinds, limit=limit, vector=vector)
+    matches = _describe(
+        ranked.keys, ranked.scores, ranked.text_scores, ranked.text, ranked.language, ranked.semantic, exclude_case
+    )
+    return Found(matches, ranked.semantic, ranked.language)
 
 
 def _describe(keys, scores, text_scores, text, language, semantic, exclude_case) -> list[Match]:

@@ -284,9 +284,17 @@ def test_centring_removes_the_language_direction():
 def test_who_could_help_names_who_solved_a_similar_case(stories):
     w = stories
     case = ask(w.teacher, w.school, ("کلاس شلوغ", NOISY_FA), "fa")
+    matcher.matrix()  # the ranking reads a matrix checked within the last minute: check it now
     found = {s.person.pk: s for s in matching.suggest(case, w.principal, limit=10)}
     assert w.colleague.pk in found
-    assert any("solved a similar case in" in reason for reason in found[w.colleague.pk].reasons)
+    assert "solved a similar case in Russian" in found[w.colleague.pk].reasons
+    # Someone who may not see the closed case is not told that it exists.
+    assert "solved a similar case in Russian" not in " ".join(
+        reason for s in matching.suggest(case, w.foreign_principal, limit=10) for reason in s.reasons
+    )
+    Case.objects.filter(pk=w.noisy.pk).update(stage=Stage.FEEDBACK)  # only closed cases count
+    found = {s.person.pk: s for s in matching.suggest(case, w.principal, limit=10)}
+    assert all("solved a similar" not in reason for s in found.values() for reason in s.reasons)
 
 
 # --- the API ------------------------------------------------------------------------------------------
