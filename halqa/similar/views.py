@@ -46,6 +46,9 @@ def over_limit(user) -> bool:
 
 
 def _fragment(request, context: dict, status: int = 200) -> HttpResponse:
+    """The fragment for htmx; a page of its own for the plain link (without JavaScript)."""
+    if request.method == "GET" and not request.htmx and "heading" in context:
+        return render(request, "similar/page.html", context, status=status)
     return render(request, "similar/_matches.html", context, status=status)
 
 
@@ -92,6 +95,8 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
         "semantic": found.semantic,
         "found": found,
         "empty": _("No similar case yet."),
+        "heading": _("Similar cases"),
+        "back": subject,
     }
     return _fragment(request, context)
 
@@ -108,5 +113,7 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
         "semantic": found.semantic,
         "found": found,
         "empty": _("No related product yet."),
+        "heading": _("Related products"),
+        "back": subject,
     }
     return _fragment(request, context)

@@ -414,9 +414,11 @@ def test_the_intake_fragment_stays_within_a_fixed_number_of_queries(stories, log
 def test_the_case_fragment_lists_closed_cases_first_with_products_and_verdicts(stories, login):
     w = stories
     case = ask(w.teacher, w.school, ("کلاس شلوغ", NOISY_FA), "fa")
-    page = login(w.principal).get(reverse("similar:case", args=[case.pk]))
+    page = login(w.principal).get(reverse("similar:case", args=[case.pk]), headers={"HX-Request": "true"})
     assert page.status_code == 200
     html = page.content.decode()
+    assert "<html" not in html  # the fragment; the plain link (no JavaScript) gets a page
+    assert "<html" in login(w.principal).get(reverse("similar:case", args=[case.pk])).content.decode()
     assert NOISY_RU[0] in html and w.product.title in html and "helpful 5/5" in html
     assert "کلاس شلوغ" not in html  # not itself
     assert login(w.foreign_teacher).get(reverse("similar:case", args=[case.pk])).status_code == 404
@@ -426,8 +428,8 @@ def test_the_case_fragment_lists_closed_cases_first_with_products_and_verdicts(s
 def test_the_product_fragment_lists_related_products(stories, login):
     w = stories
     other = publish(w.parents, "Reaching parents who never answer", "Short messages and a phone tree for families.")
-    html = login(w.teacher).get(reverse("similar:product", args=[w.product.pk])).content.decode()
-    assert other.title in html and w.product.title not in html  # not itself
+    html = login(w.teacher).get(reverse("similar:product", args=[w.product.pk]), headers={"HX-Request": "true"})
+    assert other.title in html.content.decode() and w.product.title not in html.content.decode()  # not itself
     draft = Product.objects.create(title="Draft", language="en", school=w.school, status=Status.DRAFT)
     assert login(w.teacher).get(reverse("similar:product", args=[draft.pk])).status_code == 404
     assert login(w.teacher).get(reverse("similar:product", args=[w.product.pk])).status_code == 200
