@@ -175,8 +175,10 @@ NOT_PAGES = {
     "library:pdf": "a product's PDF to download (its 'being prepared' page is base.html with a heading and a link)",
     "meetings:feed_ics": "a person's calendar feed (text/calendar) for calendar apps, behind a secret key",
     "events:audit_csv": "a CSV export",
-    "similar:case": "an htmx fragment (similar cases) loaded into the case page (cases:detail)",
-    "similar:product": "an htmx fragment (related products) loaded into the product page (library:product)",
+    "similar:case": "an htmx fragment (similar cases) loaded into the case page (cases:detail); without "
+    "JavaScript its link opens base.html with a heading and the same list",
+    "similar:product": "an htmx fragment (related products) loaded into the product page (library:product); "
+    "without JavaScript the same as similar:case",
 }
 
 # Actions: they refuse GET (checked by test_every_route_is_a_checked_page_or_left_out); their buttons
