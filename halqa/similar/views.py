@@ -61,12 +61,14 @@ def intake(request: HttpRequest) -> HttpResponse:
     context = {"intro": _("Cases and products that look like your story:"), "semantic": services.embedding.available()}
     if len(story) < MIN_STORY:
         return _fragment(request, {**context, "hint": _("Write a few sentences and similar cases appear here.")})
+    # Refusals answer 200 with the reason in the fragment: htmx swaps only a 2xx answer, and this is
+    # a hint beside a form, not the form (the API answers 429 and 400).
     if over_limit(request.user):
-        return _fragment(request, {**context, "error": _("Too many lookups at once: wait a minute.")}, status=429)
+        return _fragment(request, {**context, "error": _("Too many lookups at once: wait a minute.")})
     try:
         found = services.find(request.user, story, limit=INTAKE_LIMIT)
     except ValidationError as error:
-        return _fragment(request, {**context, "error": " ".join(error.messages)}, status=400)
+        return _fragment(request, {**context, "error": " ".join(error.messages)})
     return _fragment(request, {**context, "found": found, "matches": found.matches, "semantic": found.semantic})
 
 

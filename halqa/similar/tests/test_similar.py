@@ -369,7 +369,7 @@ def test_the_intake_fragment_shows_similar_cases_while_writing(stories, login):
     page = login(w.principal).post(url, {"title": "کلاس شلوغ", "what_happened": NOISY_FA}).content.decode()
     assert NOISY_RU[0] in page and w.product.title in page
     bad = login(w.principal).post(url, {"what_happened": "日本語で書いた話です。" * 10})
-    assert bad.status_code == 400 and "Arabic, Persian, Russian or English" in bad.content.decode()
+    assert "Arabic, Persian, Russian or English" in bad.content.decode()  # 200: htmx swaps only a 2xx
 
 
 def test_the_intake_fragment_is_for_people_who_may_ask(stories, login, client):
@@ -387,12 +387,16 @@ def test_the_intake_fragment_says_when_matches_are_same_language_only(stories, l
     assert "same language only" in page.content.decode() and PARENTS_EN[0] in page.content.decode()
 
 
+def w_found(response) -> list:
+    return response.context.get("matches") or []
+
+
 def test_the_intake_fragment_is_rate_limited(stories, login, settings):
     settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "similar": "1/min"}
     client = login(stories.teacher)
     assert client.post(reverse("similar:intake"), {"what_happened": NOISY_FA}).status_code == 200
     refused = client.post(reverse("similar:intake"), {"what_happened": NOISY_FA})
-    assert refused.status_code == 429 and "wait a minute" in refused.content.decode()
+    assert "wait a minute" in refused.content.decode() and w_found(refused) == []
 
 
 def test_the_intake_fragment_stays_within_a_fixed_number_of_queries(stories, login):
