@@ -385,6 +385,8 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": LANGUAGES,
         "NotificationChannelEnum": "halqa.notifications.models.Channel",
         "NotificationImmediateOrOffEnum": "halqa.notifications.models.IMMEDIATE_OR_OFF",
+        "SimilarKindEnum": "halqa.similar.services.KINDS",
+        "SimilarBandEnum": "halqa.similar.services.BAND_LABELS",
     },
     # The default hook (shared enum components) plus the error answers every operation can give.
     "POSTPROCESSING_HOOKS": [

@@ -49,7 +49,7 @@ def token_client(user, address="203.0.113.7") -> APIClient:
 
 def test_the_default_rates():
     """Without API_*_RATE in the environment: reads 600/min and writes 120/min per person, 60/min per
-    address for anonymous callers."""
+    address for anonymous callers; similar-cases lookups 30/min per person (SIMILAR_RATE)."""
     result = subprocess.run(
         [
             sys.executable,
@@ -57,13 +57,18 @@ def test_the_default_rates():
             "from django.conf import settings; import json; print(json.dumps(settings.API_THROTTLE_RATES))",
         ],
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if not k.startswith("API_")}
+        env={k: v for k, v in os.environ.items() if not k.startswith("API_") and k != "SIMILAR_RATE"}
         | {"DJANGO_SETTINGS_MODULE": "halqa.settings"},
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert json.loads(result.stdout) == {"user_read": "600/min", "user_write": "120/min", "anon": "60/min"}
+    assert json.loads(result.stdout) == {
+        "user_read": "600/min",
+        "user_write": "120/min",
+        "anon": "60/min",
+        "similar": "30/min",
+    }
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "halqa.settings", "API_WRITE_RATE": "5/min", "API_ANON_RATE": ""}
     result = subprocess.run(
         [
