@@ -18,8 +18,8 @@ from halqa.library.api_work import RubricViewSet
 from halqa.meetings.api import MeetingViewSet
 from halqa.notifications.api import NotificationViewSet
 from halqa.orgs.api import InvitationViewSet, NetworkViewSet, SchoolViewSet
-
 from halqa.similar.api import SimilarView
+
 router = DefaultRouter()
 router.include_format_suffixes = False  # one URL per resource: JSON, or the browsable page
 router.register("people", PeopleViewSet, basename="person")
@@ -44,9 +44,9 @@ router.register("rubrics", RubricViewSet, basename="rubric")
 app_name = "api"
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("similar/", SimilarView.as_view(), name="similar"),
     path("verify/<str:code>/", VerifyDecisionView.as_view(), name="verify-decision"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("similar/", SimilarView.as_view(), name="similar"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
 ]
