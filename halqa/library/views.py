@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -340,12 +340,7 @@ def from_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(product, step_pk):
-    from django.http import Http404
-
-    step = product.steps.filter(pk=step_pk).first()
-    if step is None:
-        raise Http404
-    return step
+    return get_object_or_404(product.steps, pk=step_pk)
 
 
 @login_required
@@ -408,12 +403,7 @@ def step_remove(request: HttpRequest, pk: int, step: int) -> HttpResponse:
 
 
 def _comment(product, comment_pk):
-    from django.http import Http404
-
-    comment = product.comments.filter(pk=comment_pk, parent__isnull=True).first()
-    if comment is None:
-        raise Http404
-    return comment
+    return get_object_or_404(product.comments, pk=comment_pk, parent__isnull=True)
 
 
 @login_required
