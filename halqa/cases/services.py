@@ -860,6 +860,9 @@ def give_feedback(
         move(locked, actor=actor, to=Stage.CLOSED, note=note)
     else:
         move(locked, actor=actor, to=Stage.DRAFTING, note=comment)
+        from halqa.library.services import reopen_after_feedback  # the library builds on cases
+
+        reopen_after_feedback(locked, event_actor=_actor_or_anonymous(locked, actor), reason=comment)
     return feedback
 
 

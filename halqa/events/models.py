@@ -90,6 +90,7 @@ class Verb(models.TextChoices):
     PRODUCT_REVIEWED = "product.reviewed", _("Product reviewed")
     PRODUCT_PUBLISHED = "product.published", _("Product published")
     PRODUCT_RETRACTED = "product.retracted", _("Product retracted")
+    PRODUCT_REOPENED = "product.reopened", _("Product reopened after the requester's feedback")
     PRODUCT_RATED = "product.rated", _("Product rated")
     PRODUCT_PLAN_CHANGED = "product.plan_changed", _("Product's production plan changed")
     PRODUCT_STEP_DONE = "product.step_done", _("Production step done")

@@ -387,6 +387,30 @@ def retract(product: Product, *, actor, reason: str) -> Product:
     return locked
 
 
+def reopen_after_feedback(case, *, event_actor: dict, reason: str) -> list[Product]:
+    """The requester cannot use the solution yet: every published product made from the case goes
+    back to its authors as a new revision (noted with the requester's reason), to pass review again;
+    it leaves the library until it is published again. Called by the case's feedback, inside its
+    transaction (`event_actor` names the requester as the case's events do, or hides them)."""
+    reopened = []
+    for product in Product.objects.filter(source_case=case, status=Status.PUBLISHED).order_by("pk"):
+        locked = _lock(product)
+        locked.status = Status.DRAFT
+        locked.save(update_fields=["status", "updated_at"])
+        note = _("Reopened: the requester cannot use it yet. %(reason)s") % {"reason": reason}
+        revision = _new_revision(locked, actor=None, note=note[:500])
+        record(
+            Verb.PRODUCT_REOPENED,
+            target=locked,
+            after={"revision": revision.number, "case": case.pk},
+            **event_actor,
+            **_where(locked),
+        )
+        search.schedule("product", locked.pk)
+        reopened.append(locked)
+    return reopened
+
+
 @transaction.atomic
 def rate(product: Product, *, actor, score, comment: str = "") -> Rating:
     """ "Did this help?" (1–5, an optional comment): one answer per person, changed by answering again."""

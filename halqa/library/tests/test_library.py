@@ -17,7 +17,7 @@ from halqa.cases.tests.test_records import settle as settle
 from halqa.communities.models import Role
 from halqa.communities.tests.factories import CommunityFactory
 from halqa.core.testing.queries import assert_query_bound
-from halqa.events.models import Verb
+from halqa.events.models import Event, Verb
 from halqa.library import services
 from halqa.library.access import product_access
 from halqa.library.models import Author, Product, Rating, Revision, Status
@@ -494,3 +494,44 @@ def test_the_search_reads_the_body_as_its_reader_sees_it(lib):
     text = read_product(product.pk).text
     assert "Exit tickets" in text and "Questions & answers, briefly." in text
     assert "##" not in text and "**" not in text and "&amp;" not in text and "<" not in text
+
+
+def test_cannot_use_it_reopens_the_product_as_a_new_revision_and_can_use_it_leaves_it(lib):
+    """Seed 004, stage 7: "cannot use it" sends the case back to drafting and its published product
+    back to its authors as a new revision noting why, out of the library until it passes review
+    again; the anonymous requester stays unnamed in the product's events."""
+    w = lib
+    product = approved(w)
+    services.publish(product, actor=w.principal)
+    assert Case.objects.get(pk=w.case.pk).stage == Stage.FEEDBACK
+    before = product.revisions.count()
+    case_services.give_feedback(
+        Case.objects.get(pk=w.case.pk),
+        actor=w.teacher,
+        understood=True,
+        has_resources=False,
+        helpful=2,
+        can_use=False,
+        comment="We have no printer for the worksheets.",
+    )
+    product.refresh_from_db()
+    assert product.status == Status.DRAFT and Case.objects.get(pk=w.case.pk).stage == Stage.DRAFTING
+    latest = product.revisions.order_by("-number").first()
+    assert product.revisions.count() == before + 1 and "no printer" in latest.note
+    assert services.approvals(product) == 0  # the old approval was for the revision before
+    assert not product_access.visible(w.foreign_teacher).filter(pk=product.pk).exists()  # out of the library
+    assert product_access.visible(w.colleague).filter(pk=product.pk).exists()  # the authors keep it
+    event = Event.objects.get(verb=Verb.PRODUCT_REOPENED, target_id=product.pk)
+    assert event.actor_id == w.teacher.pk  # the requester asked under their name here
+
+    # A second round, published again: "I can use it" closes the case and leaves the product alone.
+    services.submit(product, actor=w.colleague)
+    services.review(product, actor=w.expert, scores=APPROVE, decision="approve")
+    w.case = case_services.move(Case.objects.get(pk=w.case.pk), actor=w.colleague, to=Stage.IN_REVIEW)
+    services.publish(product, actor=w.principal)
+    assert Case.objects.get(pk=w.case.pk).stage == Stage.FEEDBACK
+    case_services.give_feedback(
+        Case.objects.get(pk=w.case.pk), actor=w.teacher, understood=True, has_resources=True, helpful=5, can_use=True
+    )
+    product.refresh_from_db()
+    assert product.status == Status.PUBLISHED and Case.objects.get(pk=w.case.pk).stage == Stage.CLOSED
