@@ -97,6 +97,8 @@ class Verb(models.TextChoices):
     PRODUCT_COMMENTED = "product.commented", _("Review comment written")
     PRODUCT_COMMENT_ANSWERED = "product.comment_answered", _("Review comment answered")
     PRODUCT_COMMENT_RESOLVED = "product.comment_resolved", _("Review comment resolved")
+    PRODUCT_FILES_ADDED = "product.files_added", _("Files added to a product")
+    PRODUCT_FILE_REMOVED = "product.file_removed", _("File removed from a product")
     RUBRIC_CHANGED = "rubric.changed", _("Review rubric changed")
     # schools and networks
     SCHOOL_UPDATED = "school.updated", _("School changed")

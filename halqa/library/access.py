@@ -8,6 +8,7 @@
   admins) and the facilitators of its community.
 * Authors edit a draft (and submit it); an assigned reviewer reviews a product in review; stewards
   assign reviewers, publish and retract; whoever sees a published product may say whether it helped.
+* The authors and the stewards add and remove a product's files while it is not retracted.
 * Before publishing, the authors and the stewards keep the production plan; assigned reviewers
   comment (on the whole or a passage); authors, reviewers and stewards answer comments.
 """
@@ -31,6 +32,7 @@ RATE = "rate"
 PLAN = "plan"  # the production plan: add, change, reorder steps, mark them done
 COMMENT = "comment"  # a reviewer's comment on the whole or on a passage
 DISCUSS = "discuss"  # answer a comment (one level), resolve it
+ATTACH = "attach"  # add and remove the product's files
 
 OPEN = (Status.PUBLISHED, Status.RETRACTED)
 WORKING = (Status.DRAFT, Status.IN_REVIEW)
@@ -56,7 +58,7 @@ def reviewed_by(user) -> frozenset[int]:
 
 class ProductAccess(access.Policy):
     model = Product
-    actions = frozenset({VIEW, EDIT, REVIEW, MANAGE, RATE, PLAN, COMMENT, DISCUSS})
+    actions = frozenset({VIEW, EDIT, REVIEW, MANAGE, RATE, PLAN, COMMENT, DISCUSS, ATTACH})
     read_action = VIEW
     refusals = {
         EDIT: _("Only the authors can change a draft."),
@@ -66,6 +68,7 @@ class ProductAccess(access.Policy):
         PLAN: _("Only the authors and the stewards plan a product that is not published yet."),
         COMMENT: _("Only an assigned reviewer comments on a product that is not published yet."),
         DISCUSS: _("Only the authors, the reviewers and the stewards answer review comments."),
+        ATTACH: _("Only the authors and the stewards add or remove the files of a product that is not retracted."),
     }
 
     def stewards(self, user, product: Product) -> bool:
@@ -101,6 +104,8 @@ class ProductAccess(access.Policy):
             if reviewer:
                 actions.add(COMMENT)
             actions.add(DISCUSS)
+        if (author or steward) and product.status != Status.RETRACTED:
+            actions.add(ATTACH)
         return frozenset(actions)
 
     def _steward_q(self, user) -> Q:
@@ -137,6 +142,8 @@ class ProductAccess(access.Policy):
             return Product.objects.filter(reviewer, status__in=WORKING)
         if action == DISCUSS:
             return Product.objects.filter(author | reviewer | steward, status__in=WORKING)
+        if action == ATTACH:
+            return Product.objects.filter(author | steward).exclude(status=Status.RETRACTED)
         return Product.objects.filter(author | reviewer | steward | Q(status__in=OPEN))
 
 

@@ -1,10 +1,13 @@
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from halqa.accounts.choices import Grade, Subject
 from halqa.cases.models import Audience, Topic
 from halqa.communities.models import Community
+from halqa.discussions.forms import MultipleFileField
 from halqa.orgs.models import School
 
 from .models import Decision, Kind, Licence
@@ -172,3 +175,19 @@ class CriterionForm(forms.Form):
 
 class CriterionMoveForm(forms.Form):
     position = forms.IntegerField(label=_("Place in the rubric"), min_value=1, max_value=100)
+
+
+def _files_help() -> str:
+    from halqa.discussions.uploads import ALLOWED_EXTENSIONS, max_bytes
+
+    from .services import max_attachments
+
+    return _("Up to %(count)s files of at most %(size)s each: %(types)s.") % {
+        "count": max_attachments(),
+        "size": filesizeformat(max_bytes()),
+        "types": ALLOWED_EXTENSIONS,
+    }
+
+
+class AttachForm(forms.Form):
+    files = MultipleFileField(label=_("Add files"), required=False, help_text=lazy(_files_help, str)())

@@ -57,6 +57,7 @@ def document(product: Product) -> Document:
                 "product": product,
                 "hidden": product.status == Status.RETRACTED,
                 "authors": product.authors.select_related("user").order_by("pk"),
+                "attachments": list(product.attachments.order_by("pk")),
                 "direction": "rtl" if product.language in RTL else "ltr",
             },
         )

@@ -1,13 +1,19 @@
 """A product's body: Markdown with headings, lists, tables and links (raw HTML off), rendered by
 markdown-it-py and cleaned by nh3 with an allowlist, as discussions' posts are
-(`halqa/discussions/richtext.py`); and a word-level comparison of two revisions."""
+(`halqa/discussions/richtext.py`); and a word-level comparison of two revisions.
+
+Images only of the product's own image attachments: `![alt](attachment:12)` (or the file's download
+address) becomes `<img src="/library/<product>/files/12/" alt="alt" loading="lazy">`, its alt the
+file's name when the Markdown gives none. Any other image (another site's: a reader's address or a
+tracking pixel; another product's file) is dropped, and the cleaner lets through no other `src`."""
 
 from __future__ import annotations
 
 import difflib
+import re
 
 import nh3
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from markdown_it import MarkdownIt
 
@@ -19,31 +25,63 @@ TAGS = {
 }  # fmt: skip
 
 
+ATTACHMENT_SOURCE = re.compile(r"^(?:attachment:(\d{1,18})|/library/(\d{1,18})/files/(\d{1,18})/)$")
+SHOWN_SOURCE = re.compile(r"^/library/\d{1,18}/files/\d{1,18}/$")
+
+
 def _allowed_link(url: str) -> bool:
-    return url.strip().lower().startswith(LINK_SCHEMES)
+    return url.strip().lower().startswith(LINK_SCHEMES) or bool(ATTACHMENT_SOURCE.match(url.strip()))
+
+
+def _image(self, tokens, idx, options, env) -> str:
+    """An image of this product's own image attachment (`env`: its pk and {id: name}), else nothing."""
+    token = tokens[idx]
+    found = ATTACHMENT_SOURCE.match((token.attrGet("src") or "").strip())
+    images = env.get("images") or {}
+    if not found:
+        return ""
+    product, file_id = found.group(2), int(found.group(1) or found.group(3))
+    if (product is not None and int(product) != env.get("product")) or file_id not in images:
+        return ""
+    alt = self.renderInlineAsText(token.children or [], options, env).strip() or images[file_id]
+    src = f"/library/{env['product']}/files/{file_id}/"
+    return f'<img src="{escape(src)}" alt="{escape(alt)}" loading="lazy">'
 
 
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    md.disable(["image", "html_block", "html_inline"])
+    md.disable(["html_block", "html_inline"])
     md.validateLink = _allowed_link
+    md.add_render_rule("image", _image)
     return md
+
+
+def _only_own_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not SHOWN_SOURCE.match(value):
+        return None
+    if tag == "img" and attribute == "loading" and value != "lazy":
+        return None
+    if tag == "a" and attribute == "href" and not value.lower().startswith(LINK_SCHEMES):
+        return None  # `[file](attachment:12)` keeps its words, not an address nobody can open
+    return value
 
 
 MARKDOWN = _markdown()
 CLEANER = nh3.Cleaner(
-    tags=TAGS,
+    tags=TAGS | {"img"},
     clean_content_tags={"script", "style"},
-    attributes={"a": {"href"}, "th": {"style"}, "td": {"style"}},
+    attributes={"a": {"href"}, "th": {"style"}, "td": {"style"}, "img": {"src", "alt", "loading"}},
+    attribute_filter=_only_own_images,
     url_schemes={"http", "https", "mailto"},
     link_rel="nofollow noopener",
     filter_style_properties={"text-align"},
 )
 
 
-def render(body: str) -> str:
-    """Safe HTML for a body written in Markdown; headings start at h2 (the page's h1 is the title)."""
-    html = MARKDOWN.render(body or "")
+def render(body: str, *, product: int | None = None, images: dict[int, str] | None = None) -> str:
+    """Safe HTML for a body written in Markdown; headings start at h2 (the page's h1 is the title).
+    `images`: the product's image attachments ({id: file name}), the only images shown."""
+    html = MARKDOWN.render(body or "", {"product": product, "images": images or {}})
     for level in (3, 2, 1):  # h1 → h2, h2 → h3, h3 → h4 (deeper stays as markdown-it gave, then cleaned)
         html = html.replace(f"<h{level}>", f"<h{level + 1}>").replace(f"</h{level}>", f"</h{level + 1}>")
     return CLEANER.clean(html)

@@ -5,6 +5,7 @@ return them; pages also search only within what the person may see (`ProductAcce
 from __future__ import annotations
 
 import html
+import re
 
 from django.utils.html import strip_tags
 
@@ -12,6 +13,8 @@ from halqa.search import registry
 from halqa.search.registry import Source
 
 from .models import Product, Status
+
+IMAGE = re.compile(r'<img [^>]*?alt="([^"]*)"[^>]*>')
 
 
 def read_product(object_id: int) -> Source | None:
@@ -23,7 +26,8 @@ def read_product(object_id: int) -> Source | None:
     if product is None:
         return None
     # The body as its reader sees it (its Markdown rendered, tags dropped): snippets show no "##".
-    body = html.unescape(strip_tags(product.body_html)).strip()
+    # An image counts by its alt text (its words describe it; the tag itself would be dropped).
+    body = html.unescape(strip_tags(IMAGE.sub(r" \1 ", product.body_html))).strip()
     text = "\n\n".join(part for part in (product.summary, body, product.what_failed) if part)
     return Source(language=product.language, title=product.title, text=text)
 

@@ -10,12 +10,16 @@ publish(product, actor=coordinator)            # moves the source case on, when 
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from halqa.accounts.choices import Grade, Subject
 from halqa.cases import services as case_services
@@ -23,12 +27,13 @@ from halqa.cases.access import case_access
 from halqa.cases.models import Audience, Case, Stage, Topic
 from halqa.cases.records import _text as text
 from halqa.cases.workflow import COORDINATOR, GROUP
+from halqa.discussions.uploads import check_files
 from halqa.events import record
 from halqa.events.models import Verb
 from halqa.search import services as search
 
 from . import pdf, richtext
-from .access import EDIT, MANAGE, RATE, REVIEW, VIEW, product_access
+from .access import ATTACH, EDIT, MANAGE, RATE, REVIEW, VIEW, product_access
 from .models import (
     Assignment,
     Author,
@@ -36,6 +41,7 @@ from .models import (
     Kind,
     Licence,
     Product,
+    ProductAttachment,
     Rating,
     Review,
     Revision,
@@ -43,6 +49,9 @@ from .models import (
     Status,
     joined,
 )
+
+logger = logging.getLogger(__name__)
+MAX_PRODUCT_ATTACHMENTS = 10  # a worksheet, slides, a recording, a few images for the text
 
 RUBRIC = ("accuracy", "practicality", "clarity", "standards")  # the default rubric's keys (rubrics.DEFAULT)
 
@@ -98,8 +107,16 @@ def _fields(data: dict, *, current: Product | None = None) -> dict:
     fields["grades"] = (
         _many(data["grades"], Grade, "grades") if "grades" in data else (current.grades if current else "")
     )
-    fields["body_html"] = richtext.render(fields["body"])
+    fields["body_html"] = richtext.render(fields["body"], **_images(current))
     return fields
+
+
+def _images(product: Product | None) -> dict:
+    """What `richtext.render` needs to show a product's own image attachments."""
+    if product is None or product.pk is None:
+        return {}
+    found = product.attachments.filter(content_type__startswith="image/").values_list("pk", "name")
+    return {"product": product.pk, "images": dict(found)}
 
 
 def _topics(product: Product, topics) -> None:
@@ -314,9 +331,11 @@ def review(product: Product, *, actor, scores: dict, decision: str, comment: str
     return made
 
 
-def approvals(product: Product) -> int:
-    """Reviewers who approved the current revision (and have not asked for changes to it since)."""
-    current = product.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+def approvals(product: Product, *, current: int | None = None) -> int:
+    """Reviewers who approved the current revision (and have not asked for changes to it since);
+    `current`: its number, when the caller has it already."""
+    if current is None:
+        current = product.revisions.order_by("-number").values_list("number", flat=True).first() or 0
     latest: dict[int, str] = {}
     for reviewer, decision in (
         product.reviews.filter(revision=current).order_by("created_at", "pk").values_list("reviewer", "decision")
@@ -479,3 +498,93 @@ from .rubrics import (  # noqa: E402, F401
     own_rubric,
     remove_criterion,
 )
+
+# --- Files ------------------------------------------------------------------------------------
+
+TOO_MANY_FOR_A_PRODUCT = ngettext_lazy(
+    "“%(name)s” was not attached: a product can have at most %(limit)s file.",
+    "“%(name)s” was not attached: a product can have at most %(limit)s files.",
+    "limit",
+)
+
+
+def max_attachments() -> int:
+    return max(1, int(getattr(settings, "LIBRARY_MAX_ATTACHMENTS", MAX_PRODUCT_ATTACHMENTS)))
+
+
+def _files_changed(product: Product, *, images: bool) -> None:
+    """The body again with the product's images as they are now (an image of a removed file goes),
+    and its PDF (which lists the files) made again."""
+    body_html = richtext.render(product.body, **_images(product)) if images else product.body_html
+    if body_html != product.body_html:
+        product.body_html = body_html
+        product.save(update_fields=["body_html", "updated_at"])
+    pdf.schedule(product)
+    if product.status == Status.PUBLISHED:
+        search.schedule("product", product.pk)
+
+
+def _remove_stored(names) -> None:
+    storage = ProductAttachment._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # the row is gone either way; a stray file is only disk space
+            logger.warning("Could not remove product attachment %s", name)
+
+
+@transaction.atomic
+def attach(product: Product, *, actor, files) -> list[ProductAttachment]:
+    """Add files to a product (its authors and stewards, while it is not retracted), checked as
+    discussions' files are: a refused file saves nothing. One event says how many, never the names."""
+    locked = _lock(product)
+    product_access.allowed(actor, locked).need(ATTACH)
+    files = [file for file in files or () if file]
+    if not files:
+        raise ValidationError({"files": _("Choose at least one file to attach.")})
+    existing = locked.attachments.count()
+    try:
+        checked = check_files(
+            files, already_attached=existing, limit=max_attachments(), too_many=TOO_MANY_FOR_A_PRODUCT
+        )
+    except ValidationError as error:
+        raise ValidationError({"files": error.messages}) from None
+    stored: list[ProductAttachment] = []
+    try:
+        for item in checked:
+            attachment = ProductAttachment(
+                product=locked, name=item.name, size=item.size, content_type=item.content_type, uploaded_by=actor
+            )
+            attachment.file.save(f"{uuid.uuid4().hex}.{item.extension}", item.upload, save=False)
+            stored.append(attachment)
+            attachment.save()
+    except Exception:
+        _remove_stored([attachment.file.name for attachment in stored])
+        raise
+    record(
+        Verb.PRODUCT_FILES_ADDED,
+        actor=actor,
+        target=locked,
+        after={"kind": "attachment", "count": len(stored), "types": sorted({item.extension for item in checked})},
+        **_where(locked),
+    )
+    _files_changed(locked, images=any(attachment.is_image for attachment in stored))
+    return stored
+
+
+@transaction.atomic
+def remove_attachment(product: Product, *, actor, attachment_id: int) -> None:
+    """Remove one file of a product (its authors and stewards, while it is not retracted); an image of
+    it in the text goes with it. The stored file is deleted once the removal is committed."""
+    locked = _lock(product)
+    allowed = product_access.allowed(actor, locked)
+    allowed.need(VIEW)
+    attachment = locked.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    allowed.need(ATTACH)
+    name, was_image = attachment.file.name, attachment.is_image
+    attachment.delete()
+    transaction.on_commit(lambda: _remove_stored([name]))
+    record(Verb.PRODUCT_FILE_REMOVED, actor=actor, target=locked, after={"count": 1}, **_where(locked))
+    _files_changed(locked, images=was_image)

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from halqa.accounts.models import User
 from halqa.accounts.queries import people_visible_to
@@ -27,6 +29,7 @@ from . import comments, pdf, plan, queries, rubrics, services
 from .access import authored_by, product_access
 from .forms import (
     AssignForm,
+    AttachForm,
     CoAuthorForm,
     CommentForm,
     CriterionForm,
@@ -78,6 +81,8 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
         forms.setdefault("step_form", StepForm(owners=owners))
     if can.comment:
         forms.setdefault("comment_form", CommentForm())
+    if can.attach:
+        forms.setdefault("attach_form", AttachForm())
     if can.manage and product.status == Status.PUBLISHED:
         forms.setdefault("retract_form", RetractForm())
     if can.rate:
@@ -95,6 +100,7 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
         "authors": product.authors.select_related("user"),
         "topics": [topic_label(topic) for topic in product.topics.all()],
         "revisions": revisions,
+        "attachments": list(product.attachments.all()) if product.status != Status.RETRACTED else [],
         "reviews": product.reviews.select_related("reviewer").prefetch_related(
             Prefetch("scores", queryset=Score.objects.select_related("criterion"))
         )
@@ -109,7 +115,9 @@ def _page(request, product, can, status=200, **forms) -> HttpResponse:
         "reply_form": ReplyForm() if can.discuss else None,
         "assigned": product.assignments.select_related("reviewer") if full_reviews else [],
         "summary": queries.review_summary(product),
-        "approvals": services.approvals(product),
+        "approvals": services.approvals(product, current=revisions[0].number if revisions else None)
+        if product.status == Status.IN_REVIEW
+        else 0,
         "approvals_needed": services.approvals_needed(),
         "case": queries.case_link(user, product),
         "rating": _ratings(product),
@@ -140,6 +148,7 @@ def product_print(request: HttpRequest, pk: int) -> HttpResponse:
         "product": product,
         "hidden": product.status == Status.RETRACTED,
         "authors": product.authors.select_related("user"),
+        "attachments": product.attachments.all(),
     }
     services.record_use(product, actor=request.user, how=UseKind.PRINT, allowed=can)
     return render(request, "library/print.html", context)
@@ -165,6 +174,65 @@ def product_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Type"] = "application/pdf"
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+@require_GET
+def product_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """A product's file, for whoever may see the product: a draft's to who may see the draft, a
+    retracted product's to nobody (its text is hidden, so are its files). An image is shown where it
+    is opened (the text shows it), any other file is downloaded; never sniffed into something else."""
+    if not request.user.is_authenticated and not settings.LIBRARY_PUBLIC:
+        return redirect_to_login(request.get_full_path())
+    product, _can = queries.get_for(request.user, pk)
+    attachment = product.attachments.filter(pk=file_pk).first() if product.status != Status.RETRACTED else None
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except OSError as error:
+        raise Http404(_("This file is no longer available.")) from error
+    content_type = attachment.content_type + ("; charset=utf-8" if attachment.content_type == "text/plain" else "")
+    response = FileResponse(
+        handle, as_attachment=not attachment.is_image, filename=attachment.name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_POST
+def file_add(request: HttpRequest, pk: int) -> HttpResponse:
+    product, can = product_access.get(request.user, pk)
+    form = AttachForm(request.POST, request.FILES)
+    form.is_valid()  # the field only gathers the files; services.attach checks them
+    try:
+        added = services.attach(product, actor=request.user, files=form.cleaned_data.get("files"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)s file is attached.", "%(count)s files are attached.", len(added))
+            % {"count": len(added)},
+        )
+    return redirect(_back(request, product))
+
+
+@login_required
+@require_POST
+def file_remove(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    product, can = product_access.get(request.user, pk)
+    services.remove_attachment(product, actor=request.user, attachment_id=file_pk)
+    messages.success(request, _("The file is removed."))
+    return redirect(_back(request, product))
+
+
+def _back(request: HttpRequest, product: Product) -> str:
+    """The edit page when the form was sent from there, else the product's page."""
+    edit = reverse("library:edit", args=[product.pk])
+    return edit if request.POST.get("back") == "edit" else product.get_absolute_url()
 
 
 def _form_data(form) -> dict:
@@ -223,7 +291,10 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("A new revision is saved."))
             return redirect(product)
     status = 400 if request.method == "POST" else 200
-    return render(request, "library/edit.html", {"form": form, "product": product}, status=status)
+    context = {"form": form, "product": product, "attachments": product.attachments.all()}
+    if product_access.allowed(request.user, product).attach:
+        context["attach_form"] = AttachForm()
+    return render(request, "library/edit.html", context, status=status)
 
 
 @login_required

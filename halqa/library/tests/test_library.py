@@ -446,7 +446,7 @@ def test_every_route_lets_in_those_who_may_and_keeps_out_the_others(lib, login, 
             assert outsider.status_code == 404, (method, path)
     assert api_as(w.foreign_teacher).post(f"{API}from-case/", {"case": w.case.pk}).status_code == 404
     answer = api_as(w.teacher).post(API, {"title": "Mine", "language": "ar", "kind": "protocol"}, format="json")
-    assert answer.status_code == 201 and answer.json()["can"] == ["discuss", "edit", "plan", "view"]
+    assert answer.status_code == 201 and answer.json()["can"] == ["attach", "discuss", "edit", "plan", "view"]
     assert api_as(w.teacher).post(API, {"title": "", "language": "ar"}, format="json").status_code == 400
     assert api_as(w.teacher).post(f"{API}{draft.pk}/publish/").status_code == 403
     assert api_as(w.teacher).post(f"{API}{draft.pk}/submit/").status_code == 400  # nothing written yet
