@@ -6,11 +6,20 @@ never returned; `q` searches published products only."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count
+from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from halqa.accounts.choices import Grade, Subject
@@ -18,13 +27,15 @@ from halqa.accounts.models import User
 from halqa.accounts.queries import people_visible_to
 from halqa.cases.access import case_access
 from halqa.cases.models import Audience, Topic
+from halqa.discussions.api import NonEmptyFileField
 from halqa.search import services as search
 
 from . import queries, services
 from .access import MANAGE, product_access
-from .api_work import ProductWorkMixin
-from .models import Decision, Kind, Licence, Product, Status
+from .api_work import NOT_FOUND, ProductWorkMixin
+from .models import Decision, Kind, Licence, Product, ProductAttachment, Status
 
+ATTACHMENT = OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="The file's id.")
 CASE_NOT_FOUND = OpenApiResponse(
     response={"$ref": "#/components/schemas/Error"},
     description="The case does not exist or may not be known to the caller.",
@@ -68,6 +79,27 @@ class ProductAuthorSerializer(serializers.Serializer):
     contribution = serializers.CharField()
 
 
+class ProductAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Where to download it (the people who may see the product).")
+
+    class Meta:
+        model = ProductAttachment
+        fields = ["id", "name", "size", "content_type", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        return attachment.get_absolute_url()
+
+
+class ProductAttachmentUploadSerializer(serializers.Serializer):
+    file = NonEmptyFileField(
+        allow_empty_file=False,
+        use_url=False,
+        help_text="One file per request: pdf, png, jpg, gif, webp, txt, docx, xlsx, pptx, odt, ods, odp. "
+        "An image can be shown in the text with ![what it shows](attachment:<id>).",
+    )
+
+
 class ProductDetailSerializer(ProductSerializer):
     body_html = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
@@ -78,10 +110,12 @@ class ProductDetailSerializer(ProductSerializer):
     retract_reason = serializers.CharField(read_only=True)
     link = serializers.CharField(read_only=True)
     can = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
 
     class Meta(ProductSerializer.Meta):
         fields = [
             *ProductSerializer.Meta.fields,
+            "attachments",
             "body",
             "body_html",
             "what_failed",
@@ -105,6 +139,13 @@ class ProductDetailSerializer(ProductSerializer):
 
     def get_what_failed(self, product) -> str:
         return "" if self._hidden(product) else product.what_failed
+
+    @extend_schema_field(ProductAttachmentSerializer(many=True))
+    def get_attachments(self, product):
+        """A retracted product's files are hidden with its text."""
+        if self._hidden(product):
+            return []
+        return ProductAttachmentSerializer(product.attachments.all(), many=True).data
 
     def get_topics(self, product) -> list[int]:
         return [topic.pk for topic in product.topics.all()]
@@ -302,7 +343,7 @@ class ProductViewSet(ProductWorkMixin, mixins.ListModelMixin, mixins.RetrieveMod
         product = (
             self.get_queryset()
             .select_related("school", "community", "source_case")
-            .prefetch_related("authors__user", "topics")
+            .prefetch_related("authors__user", "topics", "attachments")
             .get(pk=pk)
         )
         return Response(
@@ -442,6 +483,38 @@ class ProductViewSet(ProductWorkMixin, mixins.ListModelMixin, mixins.RetrieveMod
         data.is_valid(raise_exception=True)
         services.retract(product, actor=request.user, reason=data.validated_data["reason"])
         return self._detail(product.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": ProductAttachmentUploadSerializer},
+        responses={201: ProductAttachmentSerializer, 404: NOT_FOUND},
+        summary="Add a file to the product",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], pagination_class=None)
+    def attachments(self, request, pk=None):
+        """Its authors and stewards add a file while the product is not retracted; the file is checked
+        as discussions' files are (type by its content, size, name, how many)."""
+        product, _can = self._product()
+        data = ProductAttachmentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            added = services.attach(product, actor=request.user, files=[data.validated_data["file"]])
+        except ValidationError as error:  # the service speaks of "files"; this endpoint takes one "file"
+            raise serializers.ValidationError({"file": error.messages}) from error
+        return Response(ProductAttachmentSerializer(added[0]).data, status=201)
+
+    @extend_schema(
+        parameters=[ATTACHMENT],
+        request=None,
+        responses={204: None, 404: NOT_FOUND},
+        summary="Remove a file of the product",
+    )
+    @action(detail=True, methods=["delete"], url_path=r"attachments/(?P<file_id>[0-9]+)", pagination_class=None)
+    def attachment(self, request, pk=None, file_id=None):
+        product, _can = self._product()
+        if not str(file_id).isdigit() or len(str(file_id)) > 18:
+            raise Http404
+        services.remove_attachment(product, actor=request.user, attachment_id=int(file_id))
+        return Response(status=204)
 
     @extend_schema(
         request=ProductRatingSerializer, responses=ProductRatingSerializer, summary="Did this help? (yours, changeable)"

@@ -11,7 +11,9 @@ product is found by its title).
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from halqa.cases.models import Case, Topic
@@ -84,6 +86,8 @@ PRODUCTS = [
             "licence": "cc-by-4.0",
         },
         "topics": ["engaging_students"],
+        # the card to print, attached and shown in the text
+        "worksheet": ("بطاقة-الخروج.png", "بطاقة خروج فارغة: سؤال واحد وثلاثة أسطر للإجابة"),
         "ratings": [("teacher@halqa.test", 5, "جرّبتها مع الصف السابع."), ("omar@halqa.test", 4, "")],
     },
     {
@@ -151,6 +155,31 @@ HAFEZ_CRITERION = {
 }
 
 
+def exit_ticket(name: str) -> SimpleUploadedFile:
+    """A printable exit-ticket card (a PNG of a few kilobytes, drawn here): a question bar, three
+    answer lines and a box for the student's name."""
+    from PIL import Image, ImageDraw
+
+    card = Image.new("RGB", (480, 300), (255, 255, 255))
+    pen = ImageDraw.Draw(card)
+    pen.rectangle((8, 8, 471, 291), outline=(40, 90, 120), width=3)
+    pen.rectangle((24, 24, 455, 70), fill=(220, 235, 245))
+    for y in (130, 180, 230):
+        pen.line((40, y, 440, y), fill=(150, 150, 150), width=2)
+    pen.rectangle((330, 250, 450, 280), outline=(120, 120, 120), width=2)
+    output = io.BytesIO()
+    card.save(output, format="PNG", optimize=True)
+    return SimpleUploadedFile(name, output.getvalue(), content_type="image/png")
+
+
+def _worksheet(product, author, name: str, alt: str) -> None:
+    """Attach the card and show it at the end of the text (a new revision)."""
+    image = services.attach(product, actor=author, files=[exit_ticket(name)])[0]
+    product.refresh_from_db()
+    body = f"{product.body}\n\n![{alt}](attachment:{image.pk})"
+    services.revise(product, actor=author, body=body, note="بطاقة الخروج للطباعة")
+
+
 def _topics(keys):
     return list(Topic.objects.filter(key__in=keys)) if keys else None
 
@@ -184,6 +213,8 @@ def load(people: dict) -> int:
                 community=Community.objects.filter(name=spec["community"]).first(),
                 **spec["fields"],
             )
+            if spec.get("worksheet"):
+                _worksheet(product, author, *spec["worksheet"])
         _publish(product, spec, people)
         new += 1
     spec = IN_REVIEW

@@ -16,7 +16,7 @@ from halqa.events.models import Event, Verb
 from halqa.library import services
 from halqa.library.models import Product, ProductAttachment
 from halqa.library.search import read_product
-from halqa.library.tests.test_library import APPROVE, approved
+from halqa.library.tests.test_library import API, APPROVE, api_as, approved
 from halqa.library.tests.test_library import lib as lib  # the fixture
 
 pytestmark = pytest.mark.django_db
@@ -318,3 +318,47 @@ def test_search_reads_an_images_alt_text_and_the_comparison_its_markdown(lib):
     first, last = product.revisions.order_by("number")[0].number, product.revisions.order_by("-number")[0].number
     compared = services.compare(product, actor=w.colleague, first=first, second=last)
     assert "Exit" in str(compared)
+
+
+# --- The API -----------------------------------------------------------------------------------
+
+
+def test_the_api_adds_lists_and_removes_files_on_both_sides(lib, media_root):
+    w = lib
+    product = draft(w)
+    url = f"{API}{product.pk}/attachments/"
+    answer = api_as(w.colleague).post(url, {"file": upload("worksheet.pdf")}, format="multipart")
+    assert answer.status_code == 201, answer.content
+    file = ProductAttachment.objects.get(product=product)
+    assert answer.json() == {
+        "id": file.pk,
+        "name": "worksheet.pdf",
+        "size": len(PDF),
+        "content_type": "application/pdf",
+        "url": f"/library/{product.pk}/files/{file.pk}/",
+    }
+    detail = api_as(w.expert).get(f"{API}{product.pk}/").json()
+    assert [a["name"] for a in detail["attachments"]] == ["worksheet.pdf"]
+    # a stranger may not know the draft; the reviewer may not add to it; a disguised file is refused
+    assert api_as(w.other_teacher).post(url, {"file": upload("a.pdf")}, format="multipart").status_code == 404
+    assert api_as(w.expert).post(url, {"file": upload("a.pdf")}, format="multipart").status_code == 403
+    refused = api_as(w.colleague).post(url, {"file": upload("a.pdf", EXE)}, format="multipart")
+    assert refused.status_code == 400 and "is not really a .pdf file" in refused.json()["file"][0]
+    assert api_as(None).post(url, {"file": upload("a.pdf")}, format="multipart").status_code in (401, 403)
+    assert ProductAttachment.objects.filter(product=product).count() == 1 and len(stored_files(media_root)) == 1
+    one = f"{url}{file.pk}/"
+    assert api_as(w.other_teacher).delete(one).status_code == 404
+    assert api_as(w.expert).delete(one).status_code == 403
+    assert api_as(w.colleague).delete(f"{url}999999/").status_code == 404
+    assert ProductAttachment.objects.filter(pk=file.pk).exists()
+    assert api_as(w.principal).delete(one).status_code == 204
+    assert not ProductAttachment.objects.filter(pk=file.pk).exists()
+
+
+def test_the_api_hides_a_retracted_products_files(lib):
+    w = lib
+    product = published(w)
+    services.attach(product, actor=w.colleague, files=[upload("worksheet.pdf")])
+    assert len(api_as(w.other_teacher).get(f"{API}{product.pk}/").json()["attachments"]) == 1
+    services.retract(product, actor=w.principal, reason="Out of date.")
+    assert api_as(w.colleague).get(f"{API}{product.pk}/").json()["attachments"] == []

@@ -10,12 +10,13 @@ import pytest
 from django.core.management import call_command
 
 from halqa.cases.models import Case, Stage
-from halqa.library.models import Kind, Product, Status
+from halqa.library.models import Kind, Product, ProductAttachment, Status
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_library_has_every_type_closed_cases_a_review_and_a_retraction():
+def test_the_demo_library_has_every_type_closed_cases_a_review_and_a_retraction(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     call_command("load_demo", stdout=io.StringIO())
     published = Product.objects.filter(status=Status.PUBLISHED)
     assert set(published.values_list("kind", flat=True)) == set(Kind.values)
@@ -27,6 +28,9 @@ def test_the_demo_library_has_every_type_closed_cases_a_review_and_a_retraction(
     assert in_review.comments.exists() and in_review.reviews.filter(decision="changes").exists()
     retracted = Product.objects.get(status=Status.RETRACTED)
     assert retracted.retract_reason
+    # a published product with a worksheet to print, shown in its text
+    sheet = ProductAttachment.objects.get(product__status=Status.PUBLISHED, content_type="image/png")
+    assert sheet.file.read().startswith(b"\x89PNG") and f'src="{sheet.get_absolute_url()}"' in sheet.product.body_html
     counts = (Product.objects.count(), Case.objects.count())
     call_command("load_demo", stdout=io.StringIO())
     assert (Product.objects.count(), Case.objects.count()) == counts
