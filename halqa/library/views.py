@@ -204,7 +204,7 @@ def product_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def file_add(request: HttpRequest, pk: int) -> HttpResponse:
-    product, can = product_access.get(request.user, pk)
+    product, _can = product_access.get(request.user, pk)
     form = AttachForm(request.POST, request.FILES)
     form.is_valid()  # the field only gathers the files; services.attach checks them
     try:
@@ -223,7 +223,7 @@ def file_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def file_remove(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
-    product, can = product_access.get(request.user, pk)
+    product, _can = product_access.get(request.user, pk)
     services.remove_attachment(product, actor=request.user, attachment_id=file_pk)
     messages.success(request, _("The file is removed."))
     return redirect(_back(request, product))
