@@ -3,6 +3,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from halqa.accounts.choices import Grade, Subject
 from halqa.cases.models import Audience, Topic
@@ -182,8 +183,13 @@ def _files_help() -> str:
 
     from .services import max_attachments
 
-    return _("Up to %(count)s files of at most %(size)s each: %(types)s.") % {
-        "count": max_attachments(),
+    count = max_attachments()
+    return ngettext(
+        "Up to %(count)s file of at most %(size)s: %(types)s.",
+        "Up to %(count)s files of at most %(size)s each: %(types)s.",
+        count,
+    ) % {
+        "count": count,
         "size": filesizeformat(max_bytes()),
         "types": ALLOWED_EXTENSIONS,
     }
