@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import Product, Status
+from .models import Product, ProductAttachment, Status
 
 ON_DEMAND_CHARS = 30_000  # of HTML: rendered in the request (about 0.1–0.3 s on this machine)
 FOLDER = "library/pdf"
@@ -71,10 +72,40 @@ def _fetch_nothing(url: str, *args, **kwargs):
     raise ValueError(f"the library's PDFs fetch nothing ({url[:80]})")
 
 
-def render(html: str) -> bytes:
-    from weasyprint import HTML
+# The text's images are the product's own image files (richtext.py): read from the storage, never
+# fetched over the network. Their addresses are relative (WeasyPrint hands them over as they are, or
+# joined to this base).
+FILES_BASE = "halqa-file:///"
+OWN_IMAGE = re.compile(r"^(?:halqa-file://)?/library/(\d{1,18})/files/(\d{1,18})/$")
 
-    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+
+def own_image(product_pk: int | None, url: str) -> tuple[bytes, str]:
+    """The bytes and type of one of the product's own image files at `url`; ValueError for anything
+    else (another product's file, a file that is not an image, any other address)."""
+    found = OWN_IMAGE.match(url)
+    if product_pk is None or not found or int(found.group(1)) != product_pk:
+        _fetch_nothing(url)
+    image = ProductAttachment.objects.filter(
+        product_id=product_pk, pk=int(found.group(2)), content_type__startswith="image/"
+    ).first()
+    if image is None:
+        _fetch_nothing(url)
+    with image.file.open("rb") as handle:
+        return handle.read(), image.content_type
+
+
+def render(html: str, product_pk: int | None = None) -> bytes:
+    """The PDF of `html`; with `product_pk`, that product's own images in its text are drawn."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class OwnImages(URLFetcher):
+        def fetch(self, url, headers=None):
+            body, content_type = own_image(product_pk, url)
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
+
+    fetcher = OwnImages(allowed_protocols=("halqa-file",), allow_redirects=False)
+    return HTML(string=html, base_url=FILES_BASE, url_fetcher=fetcher).write_pdf()
 
 
 def ready(doc: Document) -> bool:
@@ -85,7 +116,7 @@ def build(product: Product) -> str:
     """Render the product's PDF unless its file is there already; remove its older files. The name."""
     doc = document(product)
     if not default_storage.exists(doc.name):
-        saved = default_storage.save(doc.name, ContentFile(render(doc.html)))
+        saved = default_storage.save(doc.name, ContentFile(render(doc.html, product.pk)))
         if saved != doc.name:  # another worker saved the same content first: keep theirs
             default_storage.delete(saved)
     folder = f"{FOLDER}/{product.pk}"

@@ -362,3 +362,33 @@ def test_the_api_hides_a_retracted_products_files(lib):
     assert len(api_as(w.other_teacher).get(f"{API}{product.pk}/").json()["attachments"]) == 1
     services.retract(product, actor=w.principal, reason="Out of date.")
     assert api_as(w.colleague).get(f"{API}{product.pk}/").json()["attachments"] == []
+
+
+def test_the_pdf_lists_the_files_and_draws_only_the_products_own_images(lib, caplog):
+    from halqa.library import pdf
+
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    other = services.start(actor=w.colleague, title="Another", language="en")
+    image, _sheet = services.attach(product, actor=w.colleague, files=[upload("wall.png", PNG_BYTES), upload("w.pdf")])
+    theirs = services.attach(other, actor=w.colleague, files=[upload("theirs.png", PNG_BYTES)])[0]
+    services.revise(product, actor=w.colleague, body=f"![Wall](attachment:{image.pk})", note="Image")
+    product = Product.objects.get(pk=product.pk)
+    doc = pdf.document(product)
+    assert "wall.png" in doc.html and "w.pdf" in doc.html
+
+    def fetch(url):
+        return pdf.own_image(product.pk, url)
+
+    assert fetch(f"{pdf.FILES_BASE}library/{product.pk}/files/{image.pk}/")[1] == "image/png"
+    for url in (
+        f"{pdf.FILES_BASE}library/{other.pk}/files/{theirs.pk}/",  # another product's
+        f"{pdf.FILES_BASE}library/{product.pk}/files/{theirs.pk}/",  # another's under this product's address
+        f"{pdf.FILES_BASE}library/{product.pk}/files/{_sheet.pk}/",  # not an image
+        "https://tracker.example/p.gif",
+    ):
+        with pytest.raises(ValueError):
+            fetch(url)
+    with_image = pdf.render(doc.html, product.pk)
+    assert with_image.startswith(b"%PDF-") and b"/Subtype /Image" in with_image
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -128,7 +128,7 @@ def test_a_pdf_is_rendered_once_per_content_and_again_after_a_change(lib, login,
     product = services.start(actor=w.colleague, title="Plan", body="First.", language="en", school=w.school)
     calls = []
     real = pdf.render
-    monkeypatch.setattr(pdf, "render", lambda html: calls.append(html) or real(html))
+    monkeypatch.setattr(pdf, "render", lambda html, *rest: calls.append(html) or real(html, *rest))
     client = login(w.colleague)
     url = reverse("library:pdf", args=[product.pk])
     assert client.get(url).status_code == 200
@@ -150,7 +150,7 @@ def test_a_long_text_is_made_by_the_task_queue_and_the_page_says_so(
         product = published(w, title="Long", body="A long paragraph of advice. " * 100)
     url = reverse("library:pdf", args=[product.pk])
     rendered = []
-    monkeypatch.setattr(pdf, "render", lambda html: rendered.append(1) or b"%PDF-1.7 test")
+    monkeypatch.setattr(pdf, "render", lambda html, *rest: rendered.append(1) or b"%PDF-1.7 test")
     response = settle(lambda: login(w.other_teacher).get(url))
     assert response.status_code == 202 and response["Retry-After"]
     assert b"being prepared" in response.content and rendered == [1]  # the queued task made it
