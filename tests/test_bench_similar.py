@@ -28,7 +28,18 @@ def test_recall_and_mrr_count_what_the_readme_says():
     assert figures["recall_cross"] == 1.0
     assert figures["recall_same"] == 1.0  # stories 0 and 1 find their English sibling
     assert figures["mrr"] == pytest.approx(np.mean([1, 1 / 3, 1 / 2, 1 / 4, 1 / 4]), abs=1e-3)
-    assert similar.quality(STORIES, [[] for _ in STORIES]) == {"recall_cross": 0.0, "recall_same": 0.0, "mrr": 0.0}
+    assert figures["found_cross"] == 1.0 and figures["found_same"] == 1.0
+    # Story 1 misses its Russian sibling; story 2 finds one of its two English ones (recall 0.5, found).
+    half = similar.quality(STORIES, [[1, 2], [0], [0], [0, 1, 2, 4], [3]])
+    assert half["recall_cross"] == pytest.approx((1 + 0 + 0.5 + 1 + 1) / 5, abs=1e-3)
+    assert half["found_cross"] == pytest.approx((1 + 0 + 1 + 1 + 1) / 5, abs=1e-3)
+    assert similar.quality(STORIES, [[] for _ in STORIES]) == {
+        "recall_cross": 0.0,
+        "recall_same": 0.0,
+        "found_cross": 0.0,
+        "found_same": 0.0,
+        "mrr": 0.0,
+    }
 
 
 def test_synthetic_vectors_are_unit_length_in_the_languages_given():
