@@ -22,7 +22,6 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_world
 from halqa.accounts.models import User
 from halqa.cases import services
 from halqa.cases.board import PER_COLUMN
@@ -30,6 +29,7 @@ from halqa.cases.models import Case, CaseMember, Clarification, DifficultyTypeRo
 from halqa.communities.models import Role
 from halqa.communities.tests.factories import CommunityFactory
 from halqa.core.testing.queries import CEILING, count_queries
+from halqa.core.testing.world import make_world
 from halqa.events.models import Event, Verb
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("cases-scale")]

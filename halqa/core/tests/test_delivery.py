@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from conftest import MailBox, free_port
 from halqa.accounts.tests.factories import UserFactory
 from halqa.core import outbox
 from halqa.core.models import DeliveryStatus, OutboundEmail
 from halqa.core.tasks import deliver_email
+from halqa.core.testing.mail import MailBox, free_port
 from halqa.orgs import services
 from halqa.orgs.models import Invitation
 
