@@ -17,10 +17,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from halqa.accounts.choices import Grade, Subject
+from halqa.discussions.uploads import file_response
 from halqa.orgs.queries import schools_visible_to
 
 from . import queries
@@ -38,15 +38,7 @@ def download(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     attachment = queries.visible_attachments(case, can).filter(pk=file_pk).first()
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except OSError as error:
-        raise Http404(_("This file is no longer available.")) from error
-    content_type = attachment.content_type + ("; charset=utf-8" if attachment.content_type == "text/plain" else "")
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(attachment)
 
 
 @require_GET

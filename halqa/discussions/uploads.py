@@ -458,3 +458,19 @@ def check_files(
     if errors:
         raise ValidationError(errors)
     return checked
+
+
+def file_response(attachment, *, inline: bool = False, cache: str = "private, no-store"):
+    """Serve a checked attachment (a post's, a case's, a product's) as its stored type, never
+    sniffed into another; a download unless `inline`; 404 when its file has gone from storage."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = attachment.file.open("rb")
+    except OSError as error:
+        raise Http404(_("This file is no longer available.")) from error
+    content_type = attachment.content_type + ("; charset=utf-8" if attachment.content_type == "text/plain" else "")
+    response = FileResponse(handle, as_attachment=not inline, filename=attachment.name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = cache
+    return response

@@ -30,6 +30,7 @@ from .queries import (
     thread_page,
 )
 from .richtext import mention_token
+from .uploads import file_response
 
 
 def _refuse_writing(discussion: Discussion) -> None:
@@ -136,16 +137,7 @@ def delete_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, pk: int) -> FileResponse:
     """An attachment, only for people who may read its thread, always as a download."""
-    attachment = attachment_or_404(request.user, pk)
-    try:
-        handle = attachment.file.open("rb")
-    except OSError as error:
-        raise Http404(_("This file is no longer available.")) from error
-    content_type = attachment.content_type + ("; charset=utf-8" if attachment.content_type == "text/plain" else "")
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(attachment_or_404(request.user, pk))
 
 
 @login_required

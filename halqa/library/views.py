@@ -23,6 +23,7 @@ from halqa.accounts.queries import people_visible_to
 from halqa.cases.access import case_access
 from halqa.cases.models import Case
 from halqa.cases.vocabulary import topic_label
+from halqa.discussions.uploads import file_response
 from halqa.orgs.views import add_form_errors
 
 from . import comments, pdf, plan, queries, rubrics, services
@@ -187,17 +188,8 @@ def product_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     attachment = product.attachments.filter(pk=file_pk).first() if product.status != Status.RETRACTED else None
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except OSError as error:
-        raise Http404(_("This file is no longer available.")) from error
-    content_type = attachment.content_type + ("; charset=utf-8" if attachment.content_type == "text/plain" else "")
-    response = FileResponse(
-        handle, as_attachment=not attachment.is_image, filename=attachment.name, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
+    response = file_response(attachment, inline=attachment.is_image, cache="private, no-cache")
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-cache"
     return response
 
 
