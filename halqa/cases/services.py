@@ -8,8 +8,6 @@ requester never appears in the event trail: their own actions are recorded witho
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from halqa.accounts.choices import Role
 from halqa.accounts.models import User
-from halqa.discussions.uploads import MAX_ATTACHMENTS, CheckedFile, check_files
+from halqa.discussions.uploads import MAX_ATTACHMENTS, CheckedFile, check_files, store_checked
 from halqa.events import record
 from halqa.events.models import Verb
 from halqa.orgs.access import standing
@@ -42,7 +40,6 @@ from .models import (
 
 STORY_FIELDS = ("title", "what_happened", "what_tried", "help_wanted", "language", "subject", "grade", "urgency")
 ANONYMOUS_LABEL = gettext_lazy("Anonymous requester")
-logger = logging.getLogger(__name__)
 
 
 class Conflict(Exception):
@@ -252,38 +249,23 @@ def _checked_files(
         return []
 
 
-def _remove_stored(names) -> None:
-    storage = CaseAttachment._meta.get_field("file").storage
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:  # the row is gone either way; a stray file is only disk space
-            logger.warning("Could not remove case attachment %s", name)
-
-
 def _attach(case: Case, checked: list[CheckedFile], *, kind: str, actor: User, actor_label=None) -> list:
     """Store checked files under random names and record one event; if storing fails, remove the
     files already written. The event says how many files of which kind, never their names (a scan's
     name may name who wrote it)."""
     if not checked:
         return []
-    stored: list[CaseAttachment] = []
-    try:
-        for item in checked:
-            attachment = CaseAttachment(
-                case=case,
-                kind=kind,
-                name=item.name,
-                size=item.size,
-                content_type=item.content_type,
-                uploaded_by=None if actor_label else actor,
-            )
-            attachment.file.save(f"{uuid.uuid4().hex}.{item.extension}", item.upload, save=False)
-            stored.append(attachment)
-            attachment.save()
-    except Exception:
-        _remove_stored([attachment.file.name for attachment in stored])
-        raise
+    stored = store_checked(
+        checked,
+        lambda item: CaseAttachment(
+            case=case,
+            kind=kind,
+            name=item.name,
+            size=item.size,
+            content_type=item.content_type,
+            uploaded_by=None if actor_label else actor,
+        ),
+    )
     record(
         Verb.CASE_FILES_ADDED,
         actor=None if actor_label else actor,

@@ -474,3 +474,33 @@ def file_response(attachment, *, inline: bool = False, cache: str = "private, no
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = cache
     return response
+
+
+def remove_stored(model, names) -> None:
+    """Delete stored files of `model`'s `file` field; a file that will not go is only logged (its row
+    is gone either way; a stray file is only disk space)."""
+    storage = model._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not remove %s file %s", model._meta.label, name)
+
+
+def store_checked(checked, build: Callable[[CheckedFile], object]) -> list:
+    """Save checked files under random names as the rows `build(item)` makes (unsaved, with a `file`
+    field); if storing fails part way, the files already written are removed and the error raised."""
+    import uuid
+
+    stored: list = []
+    try:
+        for item in checked:
+            attachment = build(item)
+            attachment.file.save(f"{uuid.uuid4().hex}.{item.extension}", item.upload, save=False)
+            stored.append(attachment)
+            attachment.save()
+    except Exception:
+        if stored:
+            remove_stored(type(stored[0]), [attachment.file.name for attachment in stored])
+        raise
+    return stored

@@ -10,8 +10,6 @@ publish(product, actor=coordinator)            # moves the source case on, when 
 
 from __future__ import annotations
 
-import logging
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +25,7 @@ from halqa.cases.access import case_access
 from halqa.cases.models import Audience, Case, Stage, Topic
 from halqa.cases.records import _text as text
 from halqa.cases.workflow import COORDINATOR, GROUP
-from halqa.discussions.uploads import check_files
+from halqa.discussions.uploads import check_files, remove_stored, store_checked
 from halqa.events import record
 from halqa.events.models import Verb
 from halqa.search import services as search
@@ -50,7 +48,6 @@ from .models import (
     joined,
 )
 
-logger = logging.getLogger(__name__)
 MAX_PRODUCT_ATTACHMENTS = 10  # a worksheet, slides, a recording, a few images for the text
 
 RUBRIC = ("accuracy", "practicality", "clarity", "standards")  # the default rubric's keys (rubrics.DEFAULT)
@@ -524,15 +521,6 @@ def _files_changed(product: Product, *, images: bool) -> None:
         search.schedule("product", product.pk)
 
 
-def _remove_stored(names) -> None:
-    storage = ProductAttachment._meta.get_field("file").storage
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:  # the row is gone either way; a stray file is only disk space
-            logger.warning("Could not remove product attachment %s", name)
-
-
 @transaction.atomic
 def attach(product: Product, *, actor, files) -> list[ProductAttachment]:
     """Add files to a product (its authors and stewards, while it is not retracted), checked as
@@ -549,18 +537,12 @@ def attach(product: Product, *, actor, files) -> list[ProductAttachment]:
         )
     except ValidationError as error:
         raise ValidationError({"files": error.messages}) from None
-    stored: list[ProductAttachment] = []
-    try:
-        for item in checked:
-            attachment = ProductAttachment(
-                product=locked, name=item.name, size=item.size, content_type=item.content_type, uploaded_by=actor
-            )
-            attachment.file.save(f"{uuid.uuid4().hex}.{item.extension}", item.upload, save=False)
-            stored.append(attachment)
-            attachment.save()
-    except Exception:
-        _remove_stored([attachment.file.name for attachment in stored])
-        raise
+    stored = store_checked(
+        checked,
+        lambda item: ProductAttachment(
+            product=locked, name=item.name, size=item.size, content_type=item.content_type, uploaded_by=actor
+        ),
+    )
     record(
         Verb.PRODUCT_FILES_ADDED,
         actor=actor,
@@ -585,6 +567,6 @@ def remove_attachment(product: Product, *, actor, attachment_id: int) -> None:
     allowed.need(ATTACH)
     name, was_image = attachment.file.name, attachment.is_image
     attachment.delete()
-    transaction.on_commit(lambda: _remove_stored([name]))
+    transaction.on_commit(lambda: remove_stored(ProductAttachment, [name]))
     record(Verb.PRODUCT_FILE_REMOVED, actor=actor, target=locked, after={"count": 1}, **_where(locked))
     _files_changed(locked, images=was_image)
