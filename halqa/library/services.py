@@ -10,7 +10,6 @@ publish(product, actor=coordinator)            # moves the source case on, when 
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
