@@ -36,10 +36,28 @@ def test_recall_and_mrr_count_what_the_readme_says():
     assert similar.quality(STORIES, [[] for _ in STORIES]) == {
         "recall_cross": 0.0,
         "recall_same": 0.0,
+        "pool_cross": 0.0,
+        "pool_same": 0.0,
         "found_cross": 0.0,
         "found_same": 0.0,
         "mrr": 0.0,
     }
+
+
+def test_per_language_recall_reads_each_language_apart():
+    """Eleven English stories ahead of the Russian sibling push it out of the top ten of the one
+    ranking (recall across 0), but among the Russian stories alone it comes first (per language 1)."""
+    stories = [{"kind": "parents", "language": "en", "text": "q"}]
+    stories += [{"kind": f"noise-{n}", "language": "en", "text": str(n)} for n in range(11)]
+    stories += [{"kind": "parents", "language": "ru", "text": "r"}, {"kind": "noise-0", "language": "ru", "text": "s"}]
+    rankings = [list(range(1, 12)) + [13, 12]] + [[] for _ in stories[1:]]
+    figures = similar.quality(stories, rankings)
+    query_only = similar.quality(stories[:1] + stories[12:13], [[1], [0]])
+    assert query_only["pool_cross"] == 1.0
+    assert figures["recall_cross"] < 1.0  # story 0 missed its sibling in the one ranking
+    # Story 0 finds it among the Russian stories (second there, within ten); the three others with a
+    # sibling in another language (1 and 13 of noise-0, 12 itself) rank nothing.
+    assert figures["pool_cross"] == pytest.approx((1 + 0 + 0 + 0) / 4, abs=1e-3)
 
 
 def test_synthetic_vectors_are_unit_length_in_the_languages_given():
