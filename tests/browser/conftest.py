@@ -158,8 +158,7 @@ def demo(request, live_server, transactional_db):
     from halqa.orgs.models import Network, School
 
     request.node.stash[USED_DEMO_DATA] = True
-    _seed_vocabularies()
-    call_command("load_demo", stdout=io.StringIO())
+    _load_demo()
     users = {u.email: u for u in User.objects.filter(email__endswith="@halqa.test")}
     return SimpleNamespace(
         password=DEMO_PASSWORD,
@@ -171,6 +170,84 @@ def demo(request, live_server, transactional_db):
         farabi=School.objects.get(name="مدرسة الفارابي الثانوية"),
         network=Network.objects.get(name="STEM Teachers Network"),
     )
+
+
+# The database right after `load_demo`, per test process: the demo takes about 6 s to build and a
+# few hundred milliseconds to put back, and some thirty browser tests start from it. Put back whole
+# (SQLite's backup API; PostgreSQL's COPY of every table, then the sequences), so each test starts
+# from the same rows as if it had loaded the demo itself. Files the demo writes stay in MEDIA_ROOT.
+_DEMO_SNAPSHOT: dict[str, object] = {}
+
+
+def _load_demo() -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    vendor = connection.vendor
+    if settings.SIMILAR_MODEL or vendor not in ("sqlite", "postgresql"):
+        # Vectors would be made while loading (and a snapshot would hold another model's state).
+        _seed_vocabularies()
+        call_command("load_demo", stdout=io.StringIO())
+        return
+    if vendor in _DEMO_SNAPSHOT:
+        (_restore_sqlite if vendor == "sqlite" else _restore_postgresql)(_DEMO_SNAPSHOT[vendor])
+        return
+    _seed_vocabularies()
+    call_command("load_demo", stdout=io.StringIO())
+    _DEMO_SNAPSHOT[vendor] = _snapshot_sqlite() if vendor == "sqlite" else _snapshot_postgresql()
+
+
+def _snapshot_sqlite():
+    import sqlite3
+
+    from django.db import connection
+
+    connection.ensure_connection()
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.connection.backup(copy)
+    return copy
+
+
+def _restore_sqlite(copy) -> None:
+    from django.db import connection
+
+    connection.ensure_connection()
+    copy.backup(connection.connection)
+
+
+def _tables(cursor) -> list[str]:
+    from django.db import connection
+
+    return [name for name in connection.introspection.table_names(cursor) if name != "django_migrations"]
+
+
+def _snapshot_postgresql() -> list[tuple[str, bytes]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own, for COPY
+        snapshot = []
+        for table in _tables(cursor):
+            with raw.copy(f'COPY "{table}" TO STDOUT (FORMAT BINARY)') as copy:
+                snapshot.append((table, b"".join(bytes(block) for block in copy)))
+        return snapshot
+
+
+def _restore_postgresql(snapshot: list[tuple[str, bytes]]) -> None:
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        # Foreign keys are DEFERRABLE INITIALLY DEFERRED (Django's): any order within one transaction.
+        cursor.execute("TRUNCATE " + ", ".join(f'"{table}"' for table, _data in snapshot) + " RESTART IDENTITY CASCADE")
+        for table, data in snapshot:
+            if data:
+                with raw.copy(f'COPY "{table}" FROM STDIN (FORMAT BINARY)') as copy:
+                    copy.write(data)
+        for statement in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
+            cursor.execute(statement)
 
 
 # --- Helpers ---------------------------------------------------------------------------------
