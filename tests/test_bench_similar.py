@@ -50,7 +50,7 @@ def test_per_language_recall_reads_each_language_apart():
     stories = [{"kind": "parents", "language": "en", "text": "q"}]
     stories += [{"kind": f"noise-{n}", "language": "en", "text": str(n)} for n in range(11)]
     stories += [{"kind": "parents", "language": "ru", "text": "r"}, {"kind": "noise-0", "language": "ru", "text": "s"}]
-    rankings = [list(range(1, 12)) + [13, 12]] + [[] for _ in stories[1:]]
+    rankings = [[*range(1, 12), 13, 12]] + [[] for _ in stories[1:]]
     figures = similar.quality(stories, rankings)
     query_only = similar.quality(stories[:1] + stories[12:13], [[1], [0]])
     assert query_only["pool_cross"] == 1.0
