@@ -29,7 +29,7 @@ def test_the_demo_meetings():
     titles = " ".join(Meeting.objects.values_list("title", flat=True))
     for sample in ("بطاقات", "کسرها", "урока", "do-now"):
         assert sample in titles
-    past_session = Meeting.objects.get(title="Сессия по случаю: начало урока после большой перемены")
+    past_session = Meeting.objects.get(title="Сессия по заявке: начало урока после большой перемены")
     minutes = Minutes.objects.get(meeting=past_session)
     assert minutes.session_note is not None and minutes.session_note.case_id == past_session.case_id
     assert past_session.case.session_notes.count() == 1  # linked, not written twice
