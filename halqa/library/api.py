@@ -96,7 +96,8 @@ class ProductAttachmentUploadSerializer(serializers.Serializer):
         allow_empty_file=False,
         use_url=False,
         help_text="One file per request: pdf, png, jpg, gif, webp, txt, docx, xlsx, pptx, odt, ods, odp. "
-        "An image can be shown in the text with ![what it shows](attachment:<id>).",
+        "An image can be shown in the text with ![what it shows](attachment:<id>), and any file linked with "
+        "[its name](attachment:<id>).",
     )
 
 

@@ -2,13 +2,15 @@
 comment reaches the authors; an answer reaches the other side of the thread (an author's answer the
 comment's writer and the others who answered who are not authors; anyone else's answer the
 authors); a comment marked resolved or open again reaches its writer, or the authors when the
-writer did it. Nobody is told about a product they may not open."""
+writer did it. A step of the production plan given to someone (added with them as its owner, or
+its owner changed to them) reaches that person. Nobody is told about a product they may not open."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from halqa.accounts.models import User
 from halqa.events.describe import _say as say
 from halqa.events.models import Event, Verb
 from halqa.notifications.kinds import DEFAULTS
@@ -83,5 +85,41 @@ register(
         may_see=may_see,
         sentence=sentence,
         link=link,
+    ),
+)
+
+
+# --- A production step given to someone ---------------------------------------------------------------
+
+
+def step_owner(event: Event, product: Product) -> list:
+    """The step's new owner: on a step added with an owner, or on a change that gave it another."""
+    after = _after(event)
+    before = event.before if isinstance(event.before, dict) else {}
+    owner = after.get("owner")
+    if not owner or ("added" not in after and before.get("owner") == owner):
+        return []
+    return list(User.objects.filter(pk=owner))
+
+
+def step_sentence(event: Event, who: str) -> str:
+    values = {"who": who, "step": _after(event).get("title", ""), "product": event.target_label}
+    return say(_("%(who)s gave you the step “%(step)s” of the plan for “%(product)s”"), values)
+
+
+def plan_link(event: Event) -> str:
+    return reverse("library:product", args=[event.target_id]) + "#plan-h"
+
+
+DEFAULTS[Kind.PRODUCT_STEP] = Channel.IMMEDIATELY
+register(
+    Verb.PRODUCT_PLAN_CHANGED,
+    Rule(
+        kind=Kind.PRODUCT_STEP,
+        subject=product_of,
+        recipients=step_owner,
+        may_see=may_see,
+        sentence=step_sentence,
+        link=plan_link,
     ),
 )

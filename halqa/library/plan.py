@@ -163,7 +163,7 @@ def add_step(product: Product, *, actor, title: str, due, owner=None, position: 
     step.position = at
     step.save()
     _save_order(steps)
-    _record(Verb.PRODUCT_PLAN_CHANGED, locked, actor, steps, added=step.pk)
+    _record(Verb.PRODUCT_PLAN_CHANGED, locked, actor, steps, added=step.pk, title=step.title, owner=step.owner_id)
     _follow(locked, steps, actor)
     return step
 

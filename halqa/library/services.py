@@ -108,11 +108,15 @@ def _fields(data: dict, *, current: Product | None = None) -> dict:
 
 
 def _images(product: Product | None) -> dict:
-    """What `richtext.render` needs to show a product's own image attachments."""
+    """What `richtext.render` needs to show a product's own image attachments and link its files."""
     if product is None or product.pk is None:
         return {}
-    found = product.attachments.filter(content_type__startswith="image/").values_list("pk", "name")
-    return {"product": product.pk, "images": dict(found)}
+    found = list(product.attachments.values_list("pk", "name", "content_type"))
+    return {
+        "product": product.pk,
+        "images": {pk: name for pk, name, content_type in found if content_type.startswith("image/")},
+        "files": {pk: name for pk, name, _type in found},
+    }
 
 
 def _topics(product: Product, topics) -> None:
@@ -508,10 +512,10 @@ def max_attachments() -> int:
     return max(1, int(getattr(settings, "LIBRARY_MAX_ATTACHMENTS", MAX_PRODUCT_ATTACHMENTS)))
 
 
-def _files_changed(product: Product, *, images: bool) -> None:
-    """The body again with the product's images as they are now (an image of a removed file goes),
-    and its PDF (which lists the files) made again."""
-    body_html = richtext.render(product.body, **_images(product)) if images else product.body_html
+def _files_changed(product: Product) -> None:
+    """The body again with the product's files as they are now (an image or a link of a removed file
+    goes, one of an added file appears), and its PDF (which lists the files) made again."""
+    body_html = richtext.render(product.body, **_images(product))
     if body_html != product.body_html:
         product.body_html = body_html
         product.save(update_fields=["body_html", "updated_at"])
@@ -549,7 +553,7 @@ def attach(product: Product, *, actor, files) -> list[ProductAttachment]:
         after={"kind": "attachment", "count": len(stored), "types": sorted({item.extension for item in checked})},
         **_where(locked),
     )
-    _files_changed(locked, images=any(attachment.is_image for attachment in stored))
+    _files_changed(locked)
     return stored
 
 
@@ -564,8 +568,8 @@ def remove_attachment(product: Product, *, actor, attachment_id: int) -> None:
     if attachment is None:
         raise Http404
     allowed.need(ATTACH)
-    name, was_image = attachment.file.name, attachment.is_image
+    name = attachment.file.name
     attachment.delete()
     transaction.on_commit(lambda: remove_stored(ProductAttachment, [name]))
     record(Verb.PRODUCT_FILE_REMOVED, actor=actor, target=locked, after={"count": 1}, **_where(locked))
-    _files_changed(locked, images=was_image)
+    _files_changed(locked)

@@ -33,6 +33,7 @@ class Kind(models.TextChoices):
     MEETING_REMINDER_DAY = "meeting_reminder_day", _("A reminder a day before a meeting you take part in")
     MEETING_REMINDER_HOUR = "meeting_reminder_hour", _("A reminder an hour before a meeting you take part in")
     PRODUCT_COMMENT = "product_comment", _("A review comment on a product you wrote or review, or an answer to it")
+    PRODUCT_STEP = "product_step", _("A step of a product's production plan is given to you")
 
 
 class Channel(models.TextChoices):

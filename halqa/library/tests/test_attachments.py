@@ -392,3 +392,26 @@ def test_the_pdf_lists_the_files_and_draws_only_the_products_own_images(lib, cap
     with_image = pdf.render(doc.html, product.pk)
     assert with_image.startswith(b"%PDF-") and b"/Subtype /Image" in with_image
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_link_to_the_products_own_file_points_at_its_download_and_no_other(lib):
+    """`[the worksheet](attachment:N)` of the product's own file becomes a link to the file's
+    download address (whatever its type); one to another product's file keeps its words only; the
+    address goes when the file is removed."""
+    w = lib
+    product = services.from_case(w.case, actor=w.colleague)
+    other = services.start(actor=w.colleague, title="Another", language="en")
+    sheet = services.attach(product, actor=w.colleague, files=[upload("worksheet.pdf")])[0]
+    foreign = services.attach(other, actor=w.colleague, files=[upload("theirs.pdf")])[0]
+    body = (
+        f"Print [the worksheet](attachment:{sheet.pk}) for each pair.\n\n"
+        f"Or [theirs](attachment:{foreign.pk}), or [by address](/library/{other.pk}/files/{foreign.pk}/)."
+    )
+    services.revise(product, actor=w.colleague, body=body, note="Links")
+    html = Product.objects.get(pk=product.pk).body_html
+    assert f'<a href="/library/{product.pk}/files/{sheet.pk}/" rel="nofollow noopener">the worksheet</a>' in html
+    assert "theirs" in html and "by address" in html
+    assert f"files/{foreign.pk}/" not in html and "attachment:" not in html
+    services.remove_attachment(product, actor=w.colleague, attachment_id=sheet.pk)
+    html = Product.objects.get(pk=product.pk).body_html
+    assert "the worksheet" in html and f"files/{sheet.pk}/" not in html

@@ -21,6 +21,7 @@ from halqa.library.models import Comment, Criterion, Product, Review, Rubric, Sc
 from halqa.library.tests.test_library import APPROVE, api_as
 from halqa.library.tests.test_library import lib as lib
 from halqa.notifications.models import Notification
+from halqa.notifications.queries import items
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +239,31 @@ def test_the_plan_through_the_api(lib):
     assert api_as(w.colleague).delete(f"{url}{second}/").status_code == 204
     assert [s["title"] for s in api_as(w.colleague).get(url).json()] == ["Outline"]
     assert api_as(w.other_teacher).get(url).status_code == 404
+
+
+def test_the_person_given_a_step_is_told_once_and_nobody_else(lib, settle):
+    """Added with an owner, or its owner changed to someone: that person is told (a link to the plan);
+    a step one takes oneself, a new due date, a move or a removal tells nobody."""
+    w = lib
+    product = in_review(w)
+
+    def told(person):
+        return list(Notification.objects.filter(kind="product_step", recipient=person))
+
+    step = settle(lambda: plan.add_step(product, actor=w.colleague, title="Full text", due=D2, owner=w.parent))
+    [note] = items(told(w.parent), w.parent)
+    assert "Full text" in note.sentence and note.link == f"/library/{product.pk}/#plan-h"
+    layout = settle(lambda: plan.add_step(product, actor=w.colleague, title="Layout", due=D3, owner=w.colleague))
+    assert told(w.colleague) == []  # one's own step
+    settle(lambda: plan.change_step(step, actor=w.colleague, due=D3))  # as late as the layout: may follow it
+    settle(lambda: plan.move_step(step, actor=w.colleague, position=1))
+    settle(lambda: plan.remove_step(layout, actor=w.colleague))
+    assert len(told(w.parent)) == 1  # a new date or place is no new step
+    settle(lambda: plan.change_step(step, actor=w.parent, owner=w.colleague))
+    assert len(told(w.colleague)) == 1
+    settle(lambda: plan.change_step(step, actor=w.colleague, owner=w.colleague))  # unchanged owner
+    assert len(told(w.colleague)) == 1
+    assert Notification.objects.filter(kind="product_step").exclude(recipient__in=[w.parent, w.colleague]).count() == 0
 
 
 # --- Review comments on a passage ---------------------------------------------------------------------
