@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from halqa.accounts.choices import Grade, Subject
+from halqa.discussions.models import CheckedFile
 
 
 class Stage(models.TextChoices):
@@ -308,7 +309,7 @@ class Risk(models.Model):
         return self.description[:60]
 
 
-class CaseAttachment(models.Model):
+class CaseAttachment(CheckedFile):
     """A file brought with a request (stage 1): the requester's own (a worksheet, a letter, a photo of
     the child's diary page) or the scan of a paper form that a coordinator transcribed. Served only
     through the case's download view, which asks the case's access policy; a paper form's scan may
@@ -321,21 +322,12 @@ class CaseAttachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ATTACHMENT)
     file = models.FileField(upload_to="cases/%Y/%m/", max_length=255)
-    name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    content_type = models.CharField(max_length=120)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.name
+    class Meta(CheckedFile.Meta):
+        pass
 
 
 class PreparationItem(models.Model):

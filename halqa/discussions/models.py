@@ -70,23 +70,39 @@ class Post(models.Model):
         return self.root_id or self.pk
 
 
-class Attachment(models.Model):
-    """A file on a post. Served only through the download view, which checks the thread's host."""
+class CheckedFile(models.Model):
+    """What every uploaded file keeps, whichever area it belongs to (a post's, a case's, a product's):
+    the stored file (each area names its own folder), the name it was uploaded under, its size and
+    the type found by sniffing its content (`uploads.py`), not the one the browser claimed."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="discussions/%Y/%m/", max_length=255)
+    file = models.FileField(max_length=255)
     name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     content_type = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Attachment(CheckedFile):
+    """A file on a post. Served only through the download view, which checks the thread's host."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="discussions/%Y/%m/", max_length=255)
+
+    class Meta(CheckedFile.Meta):
+        pass
 
 
 class Mention(models.Model):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from halqa.cases.models import Audience
+from halqa.discussions.models import CheckedFile
 
 
 class Kind(models.TextChoices):
@@ -342,7 +343,7 @@ class Use(models.Model):
         return f"{self.product_id}: {self.user_id} {self.how}"
 
 
-class ProductAttachment(models.Model):
+class ProductAttachment(CheckedFile):
     """A file that goes with a product (a worksheet, slides, a webinar's recording), checked by the
     discussions' rules (`halqa/discussions/uploads.py`). Served only through the product's download
     view, after the product's access policy; an image attachment may be shown in the product's text
@@ -350,25 +351,12 @@ class ProductAttachment(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="library/%Y/%m/", max_length=255)
-    name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    content_type = models.CharField(max_length=120)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(CheckedFile.Meta):
         ordering = ["product", "id"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("library:file", args=[self.product_id, self.pk])
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
