@@ -63,6 +63,23 @@ def test_language_switcher_works_without_javascript_submit(demo, live_server, ne
     assert browser_tools.scripts["fa"].search(nav_link(page, 0).inner_text())
 
 
+def test_arrow_keys_in_the_language_list_do_not_leave_the_page(demo, live_server, page, sign_in):
+    """WCAG 3.2.2 (on input): moving through the languages with the arrow keys changes the choice at
+    each step in some browsers; the page must not reload in another language at the first step. The
+    keyboard user chooses, then presses the button beside the list."""
+    sign_in(page, live_server, "david@halqa.test")
+    page.focus("select#language-select")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(500)
+    chosen = page.eval_on_selector("select#language-select", "s => s.value")
+    assert chosen != "en", "the arrow keys did not move the choice"
+    assert page.locator("html[lang='en']").count() == 1, "the page left at an arrow key"
+    with page.expect_navigation():
+        page.click("form.lang-form button[type='submit']")
+    assert page.locator(f"html[lang='{chosen}']").count() == 1
+
+
 def test_language_choice_is_remembered(
     demo, live_server, page, new_context, sign_in, sign_out, switch_language, screenshot
 ):

@@ -1,7 +1,19 @@
 // Small progressive enhancements; every page works without them.
+// A list that submits its form when chosen from with the mouse or a finger. Not with the keyboard:
+// arrow keys change the choice at each step in some browsers, and a page that reloads at the first
+// step leaves a keyboard user no way to reach the third option (WCAG 3.2.2, on input); they choose,
+// then press the button beside the list, which is always there.
+document.addEventListener("keydown", (event) => {
+  const select = event.target.closest && event.target.closest("select[data-autosubmit]");
+  if (select) select.dataset.keyboard = "1";
+});
+document.addEventListener("pointerdown", (event) => {
+  const select = event.target.closest && event.target.closest("select[data-autosubmit]");
+  if (select) delete select.dataset.keyboard;
+});
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
-  if (select && select.form) select.form.requestSubmit();
+  if (select && select.form && select.dataset.keyboard !== "1") select.form.requestSubmit();
 });
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
