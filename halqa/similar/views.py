@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from halqa.api.throttling import count_hit, parse_rate
@@ -69,7 +70,16 @@ def intake(request: HttpRequest) -> HttpResponse:
         found = services.find(request.user, story, limit=INTAKE_LIMIT)
     except ValidationError as error:
         return _fragment(request, {**context, "error": " ".join(error.messages)})
-    return _fragment(request, {**context, "found": found, "matches": found.matches, "semantic": found.semantic})
+    count = len(found.matches)
+    status = (
+        ngettext("%(count)s case or product like your story.", "%(count)s cases or products like your story.", count)
+        % {"count": count}
+        if count
+        else _("Nothing similar yet.")
+    )
+    return _fragment(
+        request, {**context, "found": found, "matches": found.matches, "semantic": found.semantic, "status": status}
+    )
 
 
 @login_required

@@ -3,6 +3,8 @@
 (assigned to the network's community they belong to) and the product published for it.
 Screenshot in test-artifacts/screenshots/similar_intake_fa.png."""
 
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.django_db(transaction=True)]
@@ -32,6 +34,9 @@ def test_a_persian_teacher_sees_a_russian_case_and_its_product_while_writing(
     case.wait_for(timeout=15_000)
     assert suggestions.locator("a", has_text="Домашнее задание, которое бессмысленно списывать").count() == 1
     assert "pavel" not in suggestions.inner_text().lower()  # a case is never described by who asked
+    # The status line (out of band) says how many, in Persian digits or not, for screen readers.
+    status = page.locator("#similar-status")
+    assert status.count() == 1 and re.search(r"[0-9۰-۹]", status.text_content())
     screenshot(page, "similar_intake_fa.png")
     with page.expect_navigation():
         case.click()

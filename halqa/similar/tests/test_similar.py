@@ -368,6 +368,12 @@ def test_the_intake_fragment_shows_similar_cases_while_writing(stories, login):
     assert short.status_code == 200 and "Write a few sentences" in short.content.decode()
     page = login(w.principal).post(url, {"title": "کلاس شلوغ", "what_happened": NOISY_FA}).content.decode()
     assert NOISY_RU[0] in page and w.product.title in page
+    # A screen reader hears the count on the form's status line (swapped out of band), not the list.
+    count = page.count("<li>")
+    assert count and f'id="similar-status" class="visually-hidden" role="status" hx-swap-oob="true">{count} ' in page
+    form = login(w.principal).get(reverse("cases:new")).content.decode()
+    assert '<p id="similar-status" class="visually-hidden" role="status"></p>' in form
+    assert 'id="similar-intake" aria-live' not in form
     bad = login(w.principal).post(url, {"what_happened": "日本語で書いた話です。" * 10})
     assert "Arabic, Persian, Russian or English" in bad.content.decode()  # 200: htmx swaps only a 2xx
 
