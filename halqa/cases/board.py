@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
@@ -20,6 +21,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from halqa.communities.models import Community
@@ -237,6 +239,24 @@ class Card:
     may_reorder: bool = False  # who may move the case on the board may order its column
     up: int | None = None  # the card shown above it in its column ("Move up" puts it before that one)
     down: int | None = None  # the card shown below it ("Move down")
+
+    # Made once here rather than by template tags per card: a board shows up to 20 cards a column,
+    # and their options and addresses were most of its rendering time (bench/README.md).
+    @cached_property
+    def move_url(self) -> str:
+        return reverse("cases:board_move", args=[self.case.pk])
+
+    @cached_property
+    def move_values(self) -> str:
+        return " ".join(value for value, _label in self.moves)
+
+    @cached_property
+    def move_options(self) -> str:
+        return format_html_join(
+            "",
+            '<option value="{}">{}{}</option>',
+            ((value, label, " …" if value in self.asks_more else "") for value, label in self.moves),
+        )
 
 
 @dataclass
