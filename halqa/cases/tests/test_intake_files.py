@@ -4,20 +4,19 @@ transcribed request, who may download which, the API, and the paper form a schoo
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from halqa.cases import services
 from halqa.cases.demo import scanned_form
 from halqa.cases.models import Case, CaseAttachment, CaseMember, Stage
-from halqa.discussions.tests.files import PNG_BYTES
+from halqa.discussions.tests.files import PDF_BYTES, PNG_BYTES, upload
 from halqa.events.models import Event, Verb
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/cases/"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = PDF_BYTES
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 40
 STORY = {
     "title": "Grade 7 will not start the exit ticket",
@@ -32,10 +31,6 @@ STORY = {
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def upload(name: str, content: bytes = PDF) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
 def api_as(user) -> APIClient:

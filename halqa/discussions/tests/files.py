@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms
 
 OOXML = {
@@ -130,3 +131,9 @@ PNG_BYTES = image("PNG")
 JPEG_BYTES = image("JPEG")
 GIF_BYTES = image("GIF", mode="P")
 WEBP_BYTES = image("WEBP")
+PDF_BYTES = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def upload(name: str, content: bytes = PDF_BYTES) -> SimpleUploadedFile:
+    """A file as a browser sends it, its type claimed as octet-stream: the checks sniff the content."""
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
-from halqa.discussions.tests.files import PNG_BYTES
+from halqa.discussions.tests.files import PDF_BYTES, PNG_BYTES, upload
 from halqa.events.models import Event, Verb
 from halqa.library import services
 from halqa.library.models import Product, ProductAttachment
@@ -21,7 +20,7 @@ from halqa.library.tests.test_library import lib as lib  # the fixture
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = PDF_BYTES
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 40
 
 
@@ -29,10 +28,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 40
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def upload(name: str, content: bytes = PDF) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
 def stored_files(media_root) -> list:
